@@ -1,0 +1,163 @@
+"""The one CLI module: argument parsing, subcommand dispatch, and the boundary where errors meet users.
+
+Handlers stay thin: they parse, call into the package, and print. An `InterviewerError` is printed as
+`interviewer: <message>` with exit status 2; with INTERVIEWER_DEBUG=1 every error is raised as-is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .catalog import DATA_DIR_ENV, DEFAULT_PERSONA, DEFAULT_RUBRIC, load_catalog
+from .errors import InterviewerError
+from .store import SESSIONS_ENV
+
+EXIT_USAGE = 2
+EXIT_PARTIAL = 1  # some inputs failed, the others were processed
+EXIT_INTERRUPTED = 130
+DEBUG_ENV = "INTERVIEWER_DEBUG"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"extra personas/, rubric/, questions/ folders (env {DATA_DIR_ENV})",
+    )
+    p.add_argument("--sessions", metavar="DIR", help=f"session store folder (env {SESSIONS_ENV})")
+
+
+def _llm_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="LLM model name (env INTERVIEWER_MODEL); the endpoint comes from OPENAI_BASE_URL")
+    p.add_argument("--offline", action="store_true", help="never use an LLM, even if one is configured")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interviewer",
+        description="Rehearse 'tell me about a production incident you handled' with a spoken mock interviewer.",
+    )
+    parser.add_argument("--version", action="version", version=f"interviewer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("practice", help="run a mock interview (spoken by default)")
+    _common(p)
+    _llm_options(p)
+    p.add_argument("--text", action="store_true", help="type answers instead of speaking")
+    p.add_argument("--persona", default=DEFAULT_PERSONA, help="interviewer persona id (see `personas`)")
+    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], help="level to be graded at")
+    p.add_argument("--question", metavar="ID", help="opening question id (see `questions`); random if omitted")
+    p.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id")
+    p.add_argument("--seed", type=int, help="seed for the random opening question")
+    p.add_argument("--answers", metavar="DIR", help="voice loop from audio files, one per turn, instead of a mic")
+    p.add_argument("--stt-model", default="tiny.en", help="tiny.en, base, or a CTranslate2 Whisper folder")
+    p.add_argument("--silence", type=float, metavar="SECONDS", help="silence that ends an answer")
+    p.add_argument("--push-to-finish", action="store_true", help="end each answer with Enter instead of silence")
+    p.add_argument("--resume", metavar="ID", help="continue an interrupted session")
+    p.set_defaults(handler=cmd_practice)
+
+    p = sub.add_parser("grade", help="grade transcripts (.txt), recordings or session folders")
+    _common(p)
+    _llm_options(p)
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="files or folders to grade")
+    p.add_argument("--question", metavar="TEXT", help="the question that was answered")
+    p.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id")
+    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], default="L5")
+    p.add_argument("--format", choices=["json", "markdown"], default="markdown")
+    p.add_argument("--out", metavar="DIR", help="also write results (JSONL, CSV, HTML) to this folder")
+    p.set_defaults(handler=cmd_grade)
+
+    for name, helptext, fn in (
+        ("personas", "list interviewer personas", cmd_personas),
+        ("rubrics", "list rubrics", cmd_rubrics),
+        ("questions", "list the question bank", cmd_questions),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        _common(p)
+        p.set_defaults(handler=fn)
+
+    p = sub.add_parser("doctor", help="check audio devices, models, TTS and the LLM endpoint")
+    _common(p)
+    _llm_options(p)
+    p.set_defaults(handler=cmd_doctor)
+    return parser
+
+
+# --- handlers ----------------------------------------------------------------------------
+
+
+def cmd_practice(args: argparse.Namespace) -> int:
+    from .practice import practice
+
+    return practice(args)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .batch import grade_command
+
+    return grade_command(args)
+
+
+def cmd_personas(args: argparse.Namespace) -> int:
+    cat = load_catalog(args.data_dir)
+    for p in sorted(cat.personas.values(), key=lambda p: p.id):
+        print(f"{p.id:<12} {p.name} ({p.level.value}, voice rate {p.voice.rate})")
+        print(f"{'':<12} {p.description}")
+    return 0
+
+
+def cmd_rubrics(args: argparse.Namespace) -> int:
+    cat = load_catalog(args.data_dir)
+    for r in sorted(cat.rubrics.values(), key=lambda r: r.id):
+        print(f"{r.id:<22} {r.name}: {len(r.signals)} signals, {len(r.flags)} red flags")
+        print(f"{'':<22} signals: {', '.join(s.id for s in r.signals)}")
+        print(f"{'':<22} flags:   {', '.join(f.id for f in r.flags)}")
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    cat = load_catalog(args.data_dir)
+    for q in sorted(cat.questions.values(), key=lambda q: q.id):
+        levels = ",".join(lv.value for lv in q.levels)
+        print(f"{q.id:<28} [{levels}] {q.text}")
+        print(f"{'':<28} competencies: {', '.join(q.competencies)}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import doctor
+
+    return doctor(args)
+
+
+# --- the boundary ------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    if getattr(args, "sessions", None):
+        os.environ[SESSIONS_ENV] = args.sessions
+    if os.environ.get(DEBUG_ENV):
+        return args.handler(args)
+    try:
+        return args.handler(args)
+    except InterviewerError as e:
+        print(f"interviewer: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterviewer: interrupted; every finished turn is saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

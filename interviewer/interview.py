@@ -1,0 +1,206 @@
+"""The interview as a pipeline: plan the next question -> phrase it -> say it -> listen -> log the turn.
+
+The stages are behind small seams so text, voice and file-driven modes, and the offline and LLM personas,
+all run the same loop:
+- the round engine (`engine.plan_next`, pure) decides the round, the gap to press and an offline phrasing;
+- a `Phraser` turns that plan into the words the persona says (offline: the plan's text; LLM: streamed);
+- a `Channel` delivers the words to the candidate and returns their answer (terminal, voice, audio files);
+- the `SessionWriter` fsyncs every finished turn before the next question is asked;
+- a `Grader` grades the whole transcript at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from . import __version__, engine
+from .grading import assess
+from .models import (
+    Graded,
+    GradeReport,
+    InterviewerNote,
+    Level,
+    Persona,
+    Question,
+    RoundKind,
+    Rubric,
+    SessionEnded,
+    SessionMeta,
+    SessionStarted,
+    Turn,
+    TurnCompleted,
+    WordTiming,
+    candidate_text,
+    utcnow,
+)
+from .protocols import Grader
+from .store import SessionStore
+
+
+@dataclass
+class PlannedQuestion:
+    """What the round engine decided to ask next."""
+
+    round: RoundKind
+    text: str  # the offline phrasing, always complete and usable as is
+    question_id: str | None = None  # bank question id or persona follow-up id
+    target: str | None = None  # the signal or flag pressed on
+    note: InterviewerNote = field(default_factory=InterviewerNote)
+
+
+class Phraser(Protocol):
+    name: str
+
+    def phrase(self, planned: PlannedQuestion, persona: Persona, turns: list[Turn]) -> Iterator[str]:
+        """Yield the question in pieces (whole sentences where possible) as they become ready."""
+        ...
+
+
+class OfflinePhraser:
+    """The deterministic persona: says exactly what the round engine planned."""
+
+    name = "offline"
+
+    def phrase(self, planned: PlannedQuestion, persona: Persona, turns: list[Turn]) -> Iterator[str]:
+        yield planned.text
+
+
+@dataclass
+class Said:
+    text: str  # everything that was said, joined
+    audio_file: str | None = None  # saved question audio, relative to the session folder
+
+
+@dataclass
+class Answer:
+    text: str = ""
+    skipped: bool = False
+    quit: bool = False
+    words: list[WordTiming] | None = None
+    seconds: float | None = None
+    audio_file: str | None = None  # relative to the session folder
+
+
+class Channel(Protocol):
+    """How the interview reaches the candidate: a terminal, a microphone and speaker, or audio files."""
+
+    def attach(self, folder: Path) -> None:
+        """Called once with the session folder, where the channel may save audio."""
+        ...
+
+    def say(self, pieces: Iterator[str], turn_index: int | None) -> Said:
+        """Deliver the interviewer's words (turn_index None for greeting and closing)."""
+        ...
+
+    def listen(self, turn_index: int) -> Answer:
+        """Return the candidate's answer to the question just said."""
+        ...
+
+
+@dataclass
+class InterviewSetup:
+    persona: Persona
+    rubric: Rubric
+    level: Level
+    question: Question
+    mode: str = "text"
+    llm_model: str | None = None
+    stt_model: str | None = None
+
+
+@dataclass
+class InterviewResult:
+    session_id: str
+    folder: Path
+    turns: list[Turn]
+    report: GradeReport | None
+    reason: str
+
+
+def run_interview(
+    setup: InterviewSetup,
+    channel: Channel,
+    grader: Grader,
+    store: SessionStore,
+    phraser: Phraser | None = None,
+    resume_turns: list[Turn] | None = None,
+    session_id: str | None = None,
+) -> InterviewResult:
+    """Run the rounds of `setup.persona`, logging each finished turn, then grade.
+
+    With `resume_turns` (and the `session_id` they came from) the interview continues after the last
+    finished turn instead of starting over.
+    """
+    phraser = phraser or OfflinePhraser()
+    turns: list[Turn] = list(resume_turns or [])
+    sid, writer = store.create(session_id)
+    channel.attach(writer.folder)
+    reason = "completed"
+    report: GradeReport | None = None
+    try:
+        if not resume_turns:
+            writer.append(SessionStarted(meta=_meta(sid, setup)))
+            channel.say(iter([setup.persona.greeting]), None)
+        rounds = setup.persona.rounds[len(turns) :]
+        for round_kind in rounds:
+            planned = engine.plan_next(
+                round_kind, setup.persona, setup.question, turns, assess(candidate_text(turns)), setup.level
+            )
+            asked_at = utcnow()
+            said = channel.say(phraser.phrase(planned, setup.persona, turns), len(turns))
+            answer = channel.listen(len(turns))
+            if answer.quit and not answer.text.strip():
+                reason = "quit"
+                break
+            turn = Turn(
+                index=len(turns),
+                round=round_kind,
+                question=said.text or planned.text,
+                question_id=planned.question_id,
+                target=planned.target,
+                answer=answer.text.strip(),
+                skipped=answer.skipped,
+                asked_at=asked_at,
+                answered_at=utcnow(),
+                answer_seconds=answer.seconds,
+                words=answer.words,
+                question_audio=said.audio_file,
+                answer_audio=answer.audio_file,
+                note=planned.note,
+                phrased_by=phraser.name,
+            )
+            turns.append(turn)
+            writer.append(TurnCompleted(turn=turn))
+            if answer.quit:
+                reason = "quit"
+                break
+        if reason == "completed":
+            channel.say(iter([setup.persona.closing]), None)
+        if any(t.answer for t in turns):
+            report = grader.grade(turns, setup.rubric, setup.level, setup.question.text)
+            writer.append(Graded(report=report))
+        writer.append(SessionEnded(reason=reason))
+    except KeyboardInterrupt:
+        writer.append(SessionEnded(reason="interrupted"))
+        raise
+    finally:
+        writer.close()
+    return InterviewResult(sid, writer.folder, turns, report, reason)
+
+
+def _meta(sid: str, setup: InterviewSetup) -> SessionMeta:
+    return SessionMeta(
+        id=sid,
+        persona=setup.persona.id,
+        level=setup.level,
+        rubric=setup.rubric.id,
+        question_id=setup.question.id,
+        question=setup.question.text,
+        mode=setup.mode,  # type: ignore[arg-type]
+        llm_model=setup.llm_model,
+        stt_model=setup.stt_model,
+        app_version=__version__,
+    )

@@ -1,0 +1,1 @@
+"""Built-in personas data files (YAML), shipped inside the package."""

@@ -1,0 +1,1 @@
+"""Built-in questions data files (YAML), shipped inside the package."""

