@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stt-model", default="tiny.en", help="tiny.en, base, or a CTranslate2 Whisper folder")
     p.add_argument("--silence", type=float, metavar="SECONDS", help="silence that ends an answer")
     p.add_argument("--push-to-finish", action="store_true", help="end each answer with Enter instead of silence")
+    p.add_argument("--no-barge-in", action="store_true",
+                   help="keep talking when you speak over a question (for speakers that echo into the mic)")
     p.add_argument("--resume", metavar="ID", help="continue an interrupted session")
     p.set_defaults(handler=cmd_practice)
 
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], default="L5")
     p.add_argument("--format", choices=["json", "markdown"], default="markdown")
     p.add_argument("--out", metavar="DIR", help="also write results (JSONL, CSV, HTML) to this folder")
+    p.add_argument("--manifest", metavar="CSV", help="per-file questions: a CSV with 'file' and 'question' columns")
+    p.add_argument("--stt-model", default="tiny.en", help="speech model for recordings: tiny.en, base, or a folder")
+    p.add_argument("--no-cache", action="store_true", help="grade everything again instead of reusing results")
     p.set_defaults(handler=cmd_grade)
 
     for name, helptext, fn in (
@@ -81,6 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         _common(p)
         p.set_defaults(handler=fn)
+
+    p = sub.add_parser("sessions", help="list saved sessions (date, persona, question, score)")
+    _common(p)
+    p.set_defaults(handler=cmd_sessions)
+
+    p = sub.add_parser("history", help="each signal's trend across graded sessions")
+    _common(p)
+    p.add_argument("--rubric", help="only sessions graded with this rubric")
+    p.add_argument("--last", type=int, metavar="N", help="only the last N graded sessions")
+    p.add_argument("--html", metavar="FILE", help="also write the history charts as a self-contained HTML page")
+    p.set_defaults(handler=cmd_history)
+
+    p = sub.add_parser("replay", help="show a saved session turn by turn; play its audio or grade it again")
+    _common(p)
+    _llm_options(p)
+    p.add_argument("id", metavar="ID", help="session id (see `sessions`)")
+    p.add_argument("--audio", action="store_true", help="play both sides' saved audio in order")
+    p.add_argument("--regrade", action="store_true", help="grade the transcript again as a new grade version")
+    p.add_argument("--rubric", help="rubric for --regrade (default: the session's)")
+    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], help="level for --regrade (default: the session's)")
+    p.set_defaults(handler=cmd_replay)
+
+    p = sub.add_parser("report", help="write a session's report (self-contained HTML, or markdown)")
+    _common(p)
+    p.add_argument("id", metavar="ID", help="session id (see `sessions`)")
+    p.add_argument("--format", choices=["html", "markdown"], default="html")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: report.html in the session)")
+    p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("doctor", help="check audio devices, models, TTS and the LLM endpoint")
     _common(p)
@@ -130,6 +163,30 @@ def cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from .session_commands import sessions_command
+
+    return sessions_command(args)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from .session_commands import history_command
+
+    return history_command(args)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .session_commands import replay_command
+
+    return replay_command(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .session_commands import report_command
+
+    return report_command(args)
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import doctor
 
@@ -157,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterviewer: interrupted; every finished turn is saved", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as other CLI tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PARTIAL
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ class FollowUp(Strict):
     flag: str | None = None  # or the red flag it challenges
     text: str
     fallback: str | None = None
+    levels: list[Level] = Field(default_factory=list)  # levels this suits; empty means every level
 
 
 class Persona(Strict):

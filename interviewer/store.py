@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def new_session_id(now: datetime | None = None) -> str:
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a derived file so that readers see the old or the new content, never half of it."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")  # unique per writer
     mode = "wb" if isinstance(data, bytes) else "w"
     with open(tmp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
         f.write(data)

@@ -1,0 +1,171 @@
+"""The grade report as readable markdown: for the terminal, `report.md` in a session, and `grade --format markdown`.
+
+Pure: a GradeReport (plus, optionally, the turns and session metadata) in, a string out.
+"""
+
+from __future__ import annotations
+
+from ..models import MAX_SCORE, PRESENT_SCORE, GradeReport, Level, Rubric, SessionMeta, SignalScore, Turn
+
+TOP_IMPROVEMENTS = 3
+RECOMMENDATION_WORDS = {
+    "strong_hire": "strong hire",
+    "hire": "hire",
+    "lean_hire": "lean hire",
+    "lean_no_hire": "lean no hire",
+    "no_hire": "no hire",
+}
+FLAG_NAMES = {
+    "blame": "Blame",
+    "hero": "Solo hero",
+    "conflation": "Mitigation, fix and prevention conflated",
+    "vague": "Vague",
+    "no_prevention": "No prevention",
+}
+
+
+def label(identifier: str) -> str:
+    """'root_cause' -> 'Root cause'."""
+    return identifier.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _bar(score: int) -> str:
+    return "●" * score + "○" * (MAX_SCORE - score)
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _quote_lines(text: str, prefix: str = "> ") -> list[str]:
+    return [f"{prefix}{line}".rstrip() for line in text.strip().splitlines()] or [prefix.rstrip()]
+
+
+def _signal_name(signal_id: str, rubric: Rubric | None) -> str:
+    try:
+        return rubric.signal(signal_id).name if rubric else label(signal_id)
+    except KeyError:
+        return label(signal_id)
+
+
+def _signal_section(s: SignalScore, rubric: Rubric | None, level: Level) -> list[str]:
+    verdict = "present" if s.score >= PRESENT_SCORE else "missing or thin"
+    out = [f"### {_signal_name(s.id, rubric)}: {s.score}/{MAX_SCORE} {_bar(s.score)} ({verdict})", ""]
+    if rubric is not None:
+        try:
+            sig = rubric.signal(s.id)
+        except KeyError:
+            sig = None
+        if sig is not None:
+            out += [f"_{sig.anchors[s.score]}_", ""]
+            expected = sig.level_expectations.get(level)
+            if expected and s.score < MAX_SCORE:
+                out += [f"Expected at {level.value}: {expected}", ""]
+    if s.detector_score is not None and s.llm_score is not None:
+        out += [f"Detectors {s.detector_score}/{MAX_SCORE}, LLM judge {s.llm_score}/{MAX_SCORE}.", ""]
+    if s.evidence:
+        out.append("Evidence:")
+        out += [f'- "{q.strip()}"' for q in s.evidence]
+    else:
+        out.append("Evidence: nothing in the answer.")
+    if s.advice and s.score < MAX_SCORE:
+        out += ["", f"Advice: {s.advice}"]
+    out.append("")
+    return out
+
+
+def _delivery(report: GradeReport) -> list[str]:
+    d = report.delivery
+    out = ["## Delivery", ""]
+    spoken = f"{_clock(d.talk_seconds)} spoken" if d.talk_seconds else f"about {_clock(d.estimated_seconds)} at a typical pace"
+    out.append(f"- Length: {d.words} words, {spoken}; target {_clock(d.target_seconds)} ({d.length_verdict.replace('_', ' ')})")
+    if d.words_per_minute is not None:
+        out.append(f"- Pace: {d.words_per_minute:.0f} words per minute")
+    if d.long_pauses is not None:
+        out.append(f"- Long pauses (over 2 s): {d.long_pauses}")
+    fillers = ", ".join(f"{w} ×{n}" for w, n in sorted(d.fillers.items(), key=lambda kv: -kv[1])) or "none"
+    out.append(f"- Filler words: {fillers} ({d.filler_rate:.1f} per 100 words)")
+    if d.filler_note:
+        out.append(f"  - {d.filler_note}")
+    if d.i_we_ratio is not None:
+        out.append(f'- "I" vs "we": {d.i_count} / {d.we_count} ({d.i_we_ratio:.0%} "I")')
+    else:
+        out.append('- "I" vs "we": neither used')
+    hedges = ", ".join(f"{w} ×{n}" for w, n in sorted(d.hedges.items(), key=lambda kv: -kv[1])) or "none"
+    out += [f"- Hedges: {hedges}", ""]
+    return out
+
+
+def _transcript(turns: list[Turn]) -> list[str]:
+    out = ["## Transcript", ""]
+    for t in turns:
+        out += [f"### {t.index + 1}. {label(t.round.value)}", "", f"**Interviewer:** {t.question.strip()}", ""]
+        if t.skipped:
+            out += ["**You:** _(skipped)_", ""]
+        elif not t.answer.strip():
+            out += ["**You:** _(no answer)_", ""]
+        else:
+            out += ["**You:**", "", *_quote_lines(t.answer), ""]
+    return out
+
+
+def render_markdown(
+    report: GradeReport,
+    turns: list[Turn] | None = None,
+    meta: SessionMeta | None = None,
+    title: str = "Interview report",
+    rubric: Rubric | None = None,
+) -> str:
+    """A readable report: overall, top improvements, per-signal evidence, red flags, delivery, transcript.
+
+    With the `rubric`, signals and flags carry their names, the anchor for each score and the flags' advice.
+    """
+    o = report.overall
+    rec = RECOMMENDATION_WORDS.get(o.recommendation.value, o.recommendation.value)
+    lines = [f"# {title}", "", f"**{o.score:.0f}/100, grade {o.letter}, recommendation: {rec}**", ""]
+    facts = [f"rubric {report.rubric}", f"level {report.level.value}", f"graded by {report.grader}",
+             report.graded_at.strftime("%Y-%m-%d %H:%M UTC")]
+    if meta is not None:
+        facts = [f"session {meta.id}", f"persona {meta.persona}", *facts]
+    lines += [" · ".join(facts), ""]
+    question = (meta.question if meta else None) or report.question
+    if question:
+        lines += [f"Question: _{question.strip()}_", ""]
+    if report.summary:
+        lines += [report.summary.strip(), ""]
+    for note in report.notes:
+        lines.append(f"> Note: {note}")
+    if report.notes:
+        lines.append("")
+
+    lines += ["## Top improvements", ""]
+    if report.improvements:
+        for i, imp in enumerate(report.improvements[:TOP_IMPROVEMENTS], 1):
+            lines.append(f"{i}. **{_signal_name(imp.signal, rubric)}** (about +{imp.gain:.0f} points): {imp.advice}")
+    else:
+        lines.append("Nothing significant left to gain on this rubric.")
+    lines.append("")
+
+    lines += ["## Signals", "", "| Signal | Score | |", "|---|---|---|"]
+    lines += [f"| {_signal_name(s.id, rubric)} | {s.score}/{MAX_SCORE} | {_bar(s.score)} |" for s in report.signals]
+    lines.append("")
+    for s in report.signals:
+        lines += _signal_section(s, rubric, report.level)
+
+    lines += ["## Red flags", ""]
+    if report.flags:
+        for f in report.flags:
+            rubric_flag = next((rf for rf in rubric.flags if rf.id == f.id), None) if rubric else None
+            name = rubric_flag.name if rubric_flag else FLAG_NAMES.get(f.id, label(f.id))
+            advice = f": {rubric_flag.advice}" if rubric_flag else ""
+            lines.append(f"- **{name}**{advice}")
+            lines += [f'  - "{q.strip()}"' for q in f.evidence]
+    else:
+        lines.append("None raised.")
+    lines.append("")
+
+    lines += _delivery(report)
+    if turns:
+        lines += _transcript(turns)
+    return "\n".join(lines).rstrip() + "\n"

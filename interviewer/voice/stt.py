@@ -1,0 +1,100 @@
+"""Speech to text with faster-whisper (int8 on the CPU), behind the `STT` protocol.
+
+Audio arrives as 16 kHz mono float32 arrays; decoding files happens at the edge, in `load_audio`.
+Domain biasing (`initial_prompt`, `hotwords`) is off by default: bench/bench_wer.py measures whether it helps.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputFileError
+from ..models import WordTiming
+from ..protocols import SAMPLE_RATE, Transcription
+from .models import ModelInfo, resolve_model
+
+DEFAULT_BEAM = 1  # greedy: on tiny.en it is about as accurate as beam 5 on clean speech, and ~2.5x faster
+COMPUTE_TYPE = "int8"
+MAX_THREADS = 4
+# Terms of the interview's domain, for the optional biasing measured in bench/bench_wer.py.
+DOMAIN_TERMS = (
+    "incident, outage, rollback, postmortem, on-call, pager, alert, latency, deploy, canary, "
+    "feature flag, failover, runbook, root cause, mitigation, database, Kubernetes, SLO"
+)
+# A prompt written the way nervous people talk: Whisper imitates the prompt's style, so it keeps more fillers.
+DISFLUENT_PROMPT = "Um, so, uh, the outage, um... I mean, uh, we rolled it back, um, and then, uh, yeah."
+
+
+class WhisperSTT:
+    """faster-whisper on the CPU. Thread-safe: one transcription at a time."""
+
+    def __init__(
+        self,
+        model: str | ModelInfo | None = None,
+        beam_size: int = DEFAULT_BEAM,
+        initial_prompt: str | None = None,
+        hotwords: str | None = None,
+        cpu_threads: int = 0,
+    ):
+        from faster_whisper import WhisperModel
+
+        self.info = model if isinstance(model, ModelInfo) else resolve_model(model)
+        self.beam_size = beam_size
+        self.initial_prompt = initial_prompt
+        self.hotwords = hotwords
+        threads = cpu_threads or min(MAX_THREADS, os.cpu_count() or 1)  # more threads than cores only thrash
+        self._model = WhisperModel(str(self.info.path), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads)
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def transcribe(self, audio: np.ndarray) -> Transcription:
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        duration = len(audio) / SAMPLE_RATE
+        if len(audio) == 0:
+            return Transcription(text="", words=[], duration=0.0)
+        with self._lock:
+            segments, _ = self._model.transcribe(
+                audio,
+                language="en",
+                beam_size=self.beam_size,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                initial_prompt=self.initial_prompt,
+                hotwords=self.hotwords,
+                vad_filter=False,
+            )
+            segments = list(segments)
+        words: list[WordTiming] = []
+        for seg in segments:
+            for w in seg.words or []:
+                words.append(
+                    WordTiming(
+                        word=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3),
+                        probability=round(w.probability, 3),
+                    )
+                )
+        text = " ".join(s.text.strip() for s in segments if s.text.strip())
+        return Transcription(text=text, words=[w for w in words if w.word], duration=duration)
+
+
+def load_audio(path: str | Path) -> np.ndarray:
+    """Decode an audio file (WAV, FLAC, MP3, OGG, ... through PyAV) to 16 kHz mono float32."""
+    from faster_whisper import decode_audio
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: no such audio file")
+    try:
+        audio = decode_audio(str(p), sampling_rate=SAMPLE_RATE)
+    except Exception as e:  # PyAV raises many types for undecodable input
+        raise InputFileError(f"{p}: cannot decode audio: {e}") from None
+    if audio.size == 0:
+        raise InputFileError(f"{p}: the audio file is empty")
+    return audio.astype(np.float32, copy=False)

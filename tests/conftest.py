@@ -1,0 +1,85 @@
+"""Shared fixtures. Helpers for real engines (espeak-ng audio, the local LLM server) live beside this file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from interviewer.catalog import Catalog, load_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+# batch grading caches results; keep the tests' cache out of the user's home (subprocesses inherit it)
+os.environ.setdefault("INTERVIEWER_CACHE", tempfile.mkdtemp(prefix="interviewer-test-cache-"))
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def sessions_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private session store for one test (also exported for subprocesses)."""
+    d = tmp_path / "sessions"
+    monkeypatch.setenv("INTERVIEWER_SESSIONS", str(d))
+    return d
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """Environment for CLI subprocesses: no LLM endpoint unless a test sets one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.pop("INTERVIEWER_MODEL", None)
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `interviewer ARGS` in a real subprocess (python -m interviewer.cli)."""
+    return subprocess.run(
+        [sys.executable, "-m", "interviewer.cli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=env if env is not None else cli_env(),
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+# --- the LLM path: a real llama.cpp server (session-wide) and the scripted fault server ------------
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory):
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2-135M on a free 127.0.0.1 port."""
+    from llm_server import llama_available, start_llama_server
+
+    why = llama_available()
+    if why:
+        pytest.skip(why)
+    server = start_llama_server(tmp_path_factory.mktemp("llama"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_server():
+    """A scripted OpenAI-compatible server producing 429s, 500s, timeouts and garbage on demand."""
+    from llm_server import FaultServer
+
+    server = FaultServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No endpoint configured in this process, whatever the developer's shell has."""
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "INTERVIEWER_MODEL"):
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,162 @@
+"""The built-in question bank and personas, and catalog validation of user data files."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, cli_env, run_cli
+
+from interviewer.catalog import load_catalog
+from interviewer.engine import CONSTRAINT_SIGNALS, CURVEBALL_FLAGS, PROBE_SIGNALS, SYNTHESIS_SIGNALS
+from interviewer.errors import CatalogError
+from interviewer.models import SIGNAL_IDS, Level, RoundKind
+
+PLACEHOLDERS = {"system", "number", "quote", "person"}
+REQUIRED_ROUND_TARGETS = (
+    [(RoundKind.probe, s) for s in PROBE_SIGNALS]
+    + [(RoundKind.constraint, s) for s in CONSTRAINT_SIGNALS]
+    + [(RoundKind.curveball, f) for f in CURVEBALL_FLAGS]
+    + [(RoundKind.synthesis, s) for s in SYNTHESIS_SIGNALS]
+    + [(RoundKind.synthesis, "no_prevention")]
+)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+# --- the built-ins --------------------------------------------------------------------------
+
+
+def test_question_bank_size_tags_and_levels(catalog):
+    qs = list(catalog.questions.values())
+    assert len(qs) >= 28
+    assert len({q.text for q in qs}) == len(qs)
+    for level in Level:
+        assert len(catalog.questions_for(level)) >= 8, level
+    assert any(q.levels == [Level.staff] for q in qs), "no staff-only question"
+    for q in qs:
+        assert q.competencies and set(q.competencies) <= set(SIGNAL_IDS), q.id
+        assert q.tags, q.id
+    angles = {t for q in qs for t in q.tags}
+    for angle in ("late-detection", "own-change", "third-party", "executives", "recurring", "unfamiliar-system",
+                  "org-change"):
+        assert angle in angles
+
+
+def test_three_distinct_personas_with_peer_as_default(catalog):
+    assert {"peer", "bar-raiser", "exec"} <= set(catalog.personas)
+    personas = list(catalog.personas.values())
+    assert len({p.voice.voice for p in personas}) == len(personas), "voices should differ"
+    assert len({p.voice.rate for p in personas}) == len(personas)
+    assert len({p.tone for p in personas}) == len(personas)
+    for p in personas:
+        assert p.rounds == list(RoundKind), p.id
+        assert p.greeting.strip() and p.closing.strip()
+
+
+@pytest.mark.parametrize("persona_id", ["peer", "bar-raiser", "exec"])
+def test_follow_up_library_covers_every_round_gap(catalog, persona_id):
+    p = catalog.persona(persona_id)
+    for round_kind, target in REQUIRED_ROUND_TARGETS:
+        hits = [f for f in p.followups if f.round is round_kind and target in (f.signal, f.flag)]
+        assert hits, f"{persona_id}: nothing for {round_kind.value}/{target}"
+    staff = [f for f in p.followups if f.round is RoundKind.synthesis and f.signal == "prevention"
+             and Level.staff in f.levels]
+    assert staff, f"{persona_id}: no class-of-incident prevention follow-up for staff"
+    assert any(f.round is RoundKind.curveball and not f.signal and not f.flag for f in p.followups)
+
+
+@pytest.mark.parametrize("persona_id", ["peer", "bar-raiser", "exec"])
+def test_placeholders_are_known_and_always_have_a_plain_fallback(catalog, persona_id):
+    p = catalog.persona(persona_id)
+    assert sum(1 for f in p.followups if _fields(f.text)) >= 8, "too few follow-ups echo the candidate"
+    assert set().union(*(_fields(f.text) for f in p.followups)) == PLACEHOLDERS
+    for f in p.followups:
+        assert _fields(f.text) <= PLACEHOLDERS, f.id
+        if _fields(f.text):
+            assert f.fallback, f"{f.id}: placeholder without a fallback"
+            assert not _fields(f.fallback), f"{f.id}: the fallback must not need a placeholder"
+    texts = [f.text for f in p.followups]
+    assert len(set(texts)) == len(texts)
+
+
+def test_personas_do_not_share_lines(catalog):
+    seen: dict[str, str] = {}
+    for p in catalog.personas.values():
+        for f in p.followups:
+            assert f.text not in seen, f"{p.id}/{f.id} repeats {seen.get(f.text)}"
+            seen[f.text] = f"{p.id}/{f.id}"
+
+
+# --- user data files ------------------------------------------------------------------------
+
+
+def _persona_yaml(**changes) -> dict:
+    data = yaml.safe_load((REPO / "personas" / "peer.yaml").read_text(encoding="utf-8"))
+    data.update(changes)
+    return data
+
+
+def _write(folder: Path, kind: str, name: str, data) -> Path:
+    (folder / kind).mkdir(parents=True, exist_ok=True)
+    path = folder / kind / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_bad_yaml_names_the_file(tmp_path):
+    path = _write(tmp_path, "personas", "broken.yaml", "id: broken\nname: [unclosed\n")
+    with pytest.raises(CatalogError, match="broken.yaml: not valid YAML"):
+        load_catalog(tmp_path)
+    assert path.exists()
+
+
+def test_unknown_signal_in_a_follow_up_is_rejected(tmp_path):
+    data = _persona_yaml(id="typo")
+    data["followups"][0]["signal"] = "timelines"
+    _write(tmp_path, "personas", "typo.yaml", data)
+    with pytest.raises(CatalogError, match=r"typo.yaml: follow-up 'peer-probe-timeline-1': unknown signal 'timelines'"):
+        load_catalog(tmp_path)
+
+
+def test_unknown_key_in_a_persona_is_rejected(tmp_path):
+    _write(tmp_path, "personas", "extra.yaml", _persona_yaml(id="extra", colour="blue"))
+    with pytest.raises(CatalogError, match="extra.yaml: invalid persona: colour"):
+        load_catalog(tmp_path)
+
+
+def test_unknown_competency_in_a_question_is_rejected(tmp_path):
+    _write(tmp_path, "questions", "mine.yaml", {"questions": [
+        {"id": "q-x", "text": "Tell me about it.", "competencies": ["heroics"], "levels": ["L4"]}]})
+    with pytest.raises(CatalogError, match="q-x.*unknown competencies"):
+        load_catalog(tmp_path)
+
+
+def test_data_dir_that_is_not_a_folder(tmp_path):
+    with pytest.raises(CatalogError, match="not a directory"):
+        load_catalog(tmp_path / "nope")
+
+
+def test_user_persona_overrides_and_adds_via_flag_and_env(tmp_path):
+    _write(tmp_path, "personas", "peer.yaml", _persona_yaml(name="Riley the replacement"))
+    _write(tmp_path, "personas", "mentor.yaml", _persona_yaml(id="mentor", name="Jo the mentor"))
+    by_flag = run_cli("personas", "--data-dir", str(tmp_path), cwd=tmp_path)
+    assert by_flag.returncode == 0, by_flag.stderr
+    by_env = run_cli("personas", env=cli_env(INTERVIEWER_DATA_DIR=str(tmp_path)), cwd=tmp_path)
+    assert by_env.returncode == 0, by_env.stderr
+    for out in (by_flag.stdout, by_env.stdout):
+        assert "Riley the replacement" in out and "Jo the mentor" in out
+        assert "bar-raiser" in out
+        assert "Sam" not in out  # the built-in peer was replaced
+
+
+def test_cli_reports_a_broken_user_file_clearly(tmp_path):
+    _write(tmp_path, "personas", "broken.yaml", "followups: [\n")
+    r = run_cli("personas", "--data-dir", str(tmp_path))
+    assert r.returncode == 2
+    assert "broken.yaml" in r.stderr and "not valid YAML" in r.stderr
+    assert "Traceback" not in r.stderr

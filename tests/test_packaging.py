@@ -1,0 +1,46 @@
+"""The data files ship with the package: install it into a folder and list them from somewhere else."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, cli_env
+
+SHIPPED = ("pyproject.toml", "README.md", "interviewer", "personas", "rubric", "questions")
+
+
+@pytest.mark.slow
+def test_installed_package_carries_personas_rubrics_and_questions(tmp_path):
+    source = tmp_path / "src"  # a copy, so the build leaves nothing in the checkout
+    for name in SHIPPED:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy2(src, source / name)
+    target = tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-compile",
+         "--target", str(target), str(source)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert build.returncode == 0, build.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = cli_env(PYTHONPATH=str(target))
+    env.pop("INTERVIEWER_DATA_DIR", None)
+    for command, expected in (("personas", ["peer", "bar-raiser", "exec"]),
+                              ("rubrics", ["production-incident"]),
+                              ("questions", ["incident-classic", "incident-changed-org"])):
+        r = subprocess.run([sys.executable, "-c", "import sys, interviewer.cli as c; sys.exit(c.main())", command],
+                           capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60)
+        assert r.returncode == 0, r.stderr
+        for name in expected:
+            assert name in r.stdout, (command, name)
+    where = subprocess.run([sys.executable, "-c", "import interviewer; print(interviewer.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60)
+    assert where.stdout.strip().startswith(str(target)), "the installed copy was not the one imported"

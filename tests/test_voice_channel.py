@@ -1,0 +1,194 @@
+"""Voice channels with the real engines: espeak-ng questions, file-driven answers, barge-in, the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import wave
+
+import numpy as np
+import pytest
+from conftest import run_cli
+from voice_audio import answer, speech_cache, tiny_model, wer, write_wav
+
+from interviewer.errors import InputFileError
+from interviewer.models import Voice
+from interviewer.protocols import Speech
+from interviewer.voice.audio import ArraySource, NullOut
+from interviewer.voice.channel import FileChannel, VoiceChannel, answer_files
+from interviewer.voice.loop import Listener
+from interviewer.voice.tts import Pyttsx3TTS
+from interviewer.voice.vad import TurnConfig
+
+pytestmark = pytest.mark.audio
+
+ANSWERS = [
+    ["The order database ran out of connections at lunch time.", "I failed over to the replica first."],
+    ["We told support every twenty minutes in the incident channel."],
+]
+
+
+@pytest.fixture(scope="module")
+def speech_dir(tmp_path_factory):
+    return speech_cache(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def answers_dir(speech_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("answers")
+    for i, sentences in enumerate(ANSWERS):
+        write_wav(folder / f"{i + 1:02d}-answer.wav", answer(sentences, speech_dir, pauses=[1.0]).audio)
+    (folder / "notes.txt").write_text("not audio: ignored")
+    return folder
+
+
+def wav_seconds(path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def test_file_channel_speaks_questions_and_hears_each_file_in_turn(answers_dir, tmp_path):
+    out = NullOut()
+    channel = FileChannel(answers_dir, Pyttsx3TTS(Voice(rate=170)), Listener(tiny_model(), TurnConfig()), out=out,
+                          echo=lambda line: None)
+    channel.attach(tmp_path)
+    said = channel.say(iter(["What happened first?", "Take your time."]), 0)
+    assert said.text == "What happened first? Take your time."
+    assert said.audio_file == "turn-00-question.wav" and wav_seconds(tmp_path / said.audio_file) > 1.5
+    assert len(out.played) == 2
+
+    first = channel.listen(0)
+    assert wer(" ".join(ANSWERS[0]), first.text) <= 0.3, first.text
+    assert first.words and first.words[0].start < first.words[-1].end
+    assert first.seconds is not None and 3.0 < first.seconds < 10.0
+    assert first.audio_file == "turn-00-answer.wav"
+    # the saved answer is what the loop consumed: the file plus the end-of-turn silence
+    assert wav_seconds(tmp_path / first.audio_file) >= first.seconds + 2.5
+
+    second = channel.listen(1)
+    assert "support" in second.text.lower() and not second.skipped
+    assert channel.listen(2).quit  # the files ran out: the interview ends there
+    assert [t.turn for t in channel.timings] == [0, 1]
+
+
+def test_say_speaks_each_piece_as_soon_as_it_arrives(answers_dir, tmp_path):
+    out = NullOut()
+    channel = FileChannel(answers_dir, Pyttsx3TTS(), Listener(tiny_model()), out=out, echo=lambda line: None)
+    channel.attach(tmp_path)
+    played_before_second: list[int] = []
+
+    def streamed():  # what an LLM persona's phraser does: one sentence at a time
+        yield "First, what broke?"
+        played_before_second.append(len(out.played))
+        yield "And who noticed?"
+
+    said = channel.say(streamed(), None)
+    assert played_before_second == [1]  # the first sentence was playing while the second was generated
+    assert said.text == "First, what broke? And who noticed?" and said.audio_file == "greeting.wav"
+
+
+def test_answer_folder_problems_are_named(tmp_path):
+    with pytest.raises(InputFileError, match="must be a folder"):
+        answer_files(tmp_path / "missing")
+    (tmp_path / "readme.txt").write_text("x")
+    with pytest.raises(InputFileError, match="no audio files"):
+        answer_files(tmp_path)
+
+
+class WallClockOut(NullOut):
+    """A speaker that 'plays' for the speech's real duration (the test machine has no sound card)."""
+
+    def __init__(self):
+        super().__init__()
+        self.until = 0.0
+        self.stopped_at: float | None = None
+
+    def play(self, speech: Speech) -> None:
+        super().play(speech)
+        self.until = time.monotonic() + len(speech.samples) / speech.sample_rate
+
+    def playing(self) -> bool:
+        return time.monotonic() < self.until
+
+    def stop(self) -> None:
+        if self.playing():
+            self.stopped_at = time.monotonic()
+        self.until = 0.0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        while self.playing():
+            time.sleep(0.01)
+        return True
+
+
+def test_barge_in_stops_playback_and_keeps_the_first_words(speech_dir, tmp_path):
+    reply = answer(["Sorry to interrupt, the payment service was already failing."], speech_dir, lead=0.6, tail=4.0)
+    mic = ArraySource(reply.audio, speed=1.0)  # the candidate starts talking 0.6 s into the question
+    out = WallClockOut()
+    lines: list[str] = []
+    channel = VoiceChannel(Pyttsx3TTS(Voice(rate=150)), Listener(tiny_model(), TurnConfig()), out, mic,
+                           echo=lines.append)
+    channel.attach(tmp_path)
+    question = "Tell me about the moment you realised this was bigger than a routine alert, and what you did next."
+    said = channel.say(iter([question]), 0)
+    assert out.stopped_at is not None and "(you started talking: listening)" in lines
+    assert said.text == question
+    heard = channel.listen(0)
+    assert "sorry" in heard.text.lower()  # the words spoken over the question were kept
+    assert wer(reply.text, heard.text) <= 0.35, heard.text
+
+
+def test_practice_with_answer_files_runs_the_whole_voice_loop(speech_dir, tmp_path):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    texts = [
+        ["At nine forty our checkout latency alert fired.", "I rolled back the release within ten minutes."],
+        ["The cause was a connection pool limit that a config change lowered."],
+        ["I posted updates in the incident channel every fifteen minutes."],
+        ["I would have added a canary stage for config changes sooner."],
+        ["Afterwards we added an alert on pool saturation at eighty percent."],
+    ]
+    for i, sentences in enumerate(texts):
+        write_wav(folder / f"{i:02d}.wav", answer(sentences, speech_dir, pauses=[0.8]).audio)
+    sessions = tmp_path / "sessions"
+    proc = run_cli("practice", "--answers", str(folder), "--persona", "peer", "--seed", "2", "--offline",
+                   "--sessions", str(sessions), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    session = next(sessions.iterdir())
+    events = [json.loads(line) for line in (session / "session.jsonl").read_text().splitlines()]
+    assert events[0]["meta"]["mode"] == "files" and events[0]["meta"]["stt_model"] == "tiny.en"
+    turns = [e["turn"] for e in events if e["type"] == "turn"]
+    assert len(turns) == 5 and events[-1]["reason"] == "completed"
+    rates = [wer(" ".join(sentences), turn["answer"]) for turn, sentences in zip(turns, texts, strict=True)]
+    assert np.mean(rates) <= 0.3 and max(rates) <= 0.6, [t["answer"] for t in turns]
+    for turn in turns:
+        assert turn["words"] and turn["answer_seconds"] > 1.0
+        assert (session / turn["question_audio"]).is_file() and (session / turn["answer_audio"]).is_file()
+    assert (session / "greeting.wav").is_file() and (session / "closing.wav").is_file()
+    assert any(e["type"] == "graded" for e in events)
+    assert "words per minute" in (session / "report.md").read_text()
+
+
+def test_push_to_finish_with_a_real_key_thread_is_not_started_without_a_terminal():
+    from interviewer.voice.channel import FinishKey
+
+    key = FinishKey()  # pytest's stdin is not a terminal: nothing reads it, the event stays clear
+    assert not key.event.is_set()
+    assert not any(t.name == "finish-key" for t in threading.enumerate())
+
+
+def test_barge_in_ignores_the_interviewers_own_echo_but_not_the_candidate(speech_dir):
+    from interviewer.voice.channel import BargeDetector
+    from interviewer.voice.vad import SileroVAD
+
+    question = answer(["So tell me, what was the very first signal that something had gone wrong?"], speech_dir,
+                      voice="en-gb", wpm=160, lead=0.0).audio
+    candidate = answer(["It was the checkout error rate alert."], speech_dir, voice="en-us+f3", lead=0.0).audio
+    echo = 0.15 * question  # the speaker, heard faintly by the laptop's microphone
+    chunks = lambda a: [a[i : i + 512] for i in range(0, len(a) - 511, 512)]  # noqa: E731
+
+    detector = BargeDetector(SileroVAD())
+    assert not any(detector.feed(c) for c in chunks(echo))  # Silero hears speech, but only the echo's level
+    mixed = echo[: len(candidate)] + candidate
+    assert any(detector.feed(c) for c in chunks(mixed))  # the candidate talking over it does stop playback
