@@ -29,11 +29,12 @@ from voice_audio import ANSWERS, SR, VOICES, answer, answers_for_wer, wer  # noq
 
 from interviewer.voice.stt import DISFLUENT_PROMPT, DOMAIN_TERMS, WhisperSTT  # noqa: E402
 
+NONE = {"initial_prompt": None, "hotwords": None}
 VARIANTS = {
-    "none": {},
-    "prompt": {"initial_prompt": f"An engineer describes a production incident: {DOMAIN_TERMS}."},
-    "hotwords": {"hotwords": DOMAIN_TERMS},
-    "disfluent": {"initial_prompt": DISFLUENT_PROMPT},
+    "none": NONE,
+    "prompt": {**NONE, "initial_prompt": f"An engineer describes a production incident: {DOMAIN_TERMS}."},
+    "hotwords": {**NONE, "hotwords": DOMAIN_TERMS},
+    "disfluent": {**NONE, "initial_prompt": DISFLUENT_PROMPT},
 }
 FILLER_RX = re.compile(r"\b(?:um+|uh+|uhm|erm|er|ah|hmm+)\b", re.IGNORECASE)
 # Answers with fillers where a nervous speaker would put them (written for this benchmark).

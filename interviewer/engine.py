@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .interview import PlannedQuestion
 
 PLACEHOLDERS = ("system", "number", "quote", "person")
+SELF_POSSESSIVE_RX = re.compile(r"^(?:our|my)\s+", re.IGNORECASE)
 MAX_QUOTE_WORDS = 12  # a longer phrase is cut to its first clause, or at a word boundary, before it is echoed
 MIN_CLAUSE_WORDS = 3  # a first clause shorter than this is not a useful quote on its own
 STRONG_SCORE = 3  # a signal at or above this goes into the note's strong points
@@ -268,7 +269,7 @@ def _fills(assessment: Assessment) -> dict[str, str]:
     ent = assessment.entities
     out: dict[str, str] = {}
     if ent.systems:
-        out["system"] = ent.systems[0].strip()
+        out["system"] = _second_person(ent.systems[0])
     if ent.numbers:
         quotable = [n for n in ent.numbers if QUOTABLE_NUMBER_RX.search(n)]
         out["number"] = (quotable or ent.numbers)[0].strip()
@@ -294,13 +295,18 @@ def _fills_for(target: str, fills: dict[str, str], assessment: Assessment) -> di
     for key, names in (("system", ent.systems), ("number", ent.numbers)):
         inside = [n for n in names if n.strip() and n in said]
         if inside:
-            out[key] = inside[0].strip()
+            out[key] = _second_person(inside[0]) if key == "system" else inside[0].strip()
     people = [n for n in ent.people if n.strip() and re.search(rf"\b{re.escape(n.strip())}\b", said)]
     if people:
         out["person"] = people[0].strip()
     else:
         out.pop("person", None)
     return out
+
+
+def _second_person(name: str) -> str:
+    """Say the candidate's system back from the interviewer's side: "our checkout service" -> "your ..."."""
+    return SELF_POSSESSIVE_RX.sub("your ", name.strip(), count=1)
 
 
 def _short(quote: str) -> str:

@@ -181,7 +181,7 @@ def run_interview(
             channel.say(iter([setup.persona.closing]), None)
         if any(t.answer for t in turns):
             report = grader.grade(turns, setup.rubric, setup.level, setup.question.text)
-            writer.append(Graded(report=report))
+            writer.append(Graded(version=_next_grade_version(writer.folder), report=report))
         writer.append(SessionEnded(reason=reason))
     except KeyboardInterrupt:
         writer.append(SessionEnded(reason="interrupted"))
@@ -189,6 +189,13 @@ def run_interview(
     finally:
         writer.close()
     return InterviewResult(sid, writer.folder, turns, report, reason)
+
+
+def _next_grade_version(folder: Path) -> int:
+    """1 for a new session; after a resume or a re-grade, one more than the last version in the log."""
+    from .sessions import grade_versions
+
+    return max((v for v, _ in grade_versions(folder)), default=0) + 1
 
 
 def _meta(sid: str, setup: InterviewSetup) -> SessionMeta:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -30,6 +31,8 @@ LLAMA_ALIAS = "smollm2"
 LLAMA_N_CTX = 4096
 LLAMA_THREADS = 1  # under CPU contention one thread beats two spinning on each other
 LLAMA_START_TIMEOUT = 120.0
+ACCESS_LOG_POLLS = 20  # re-read the access log until its count is stable across two reads
+ACCESS_LOG_POLL_S = 0.2
 
 
 def free_port() -> int:
@@ -62,6 +65,18 @@ class LlamaServer:
     model: str = LLAMA_ALIAS
     log_path: Path | None = None
 
+    def requests_served(self) -> int:
+        """Chat completions in the server's access log (unbuffered; the line lands just after the reply)."""
+        assert self.log_path is not None
+        count = -1
+        for _ in range(ACCESS_LOG_POLLS):
+            now = self.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
+            if now == count:
+                return now
+            count = now
+            time.sleep(ACCESS_LOG_POLL_S)
+        return count
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -82,7 +97,7 @@ def start_llama_server(log_dir: Path) -> LlamaServer:
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", LLAMA_ALIAS,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(LLAMA_N_CTX),
              "--n_threads", str(LLAMA_THREADS), "--verbose", "False"],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     server = LlamaServer(proc, f"http://127.0.0.1:{port}/v1", log_path=log_path)
     deadline = time.monotonic() + LLAMA_START_TIMEOUT

@@ -200,6 +200,13 @@ def test_refers_to_the_system_the_candidate_named(catalog, question):
         assert "the search indexer" in planned.text, pid
 
 
+def test_says_the_candidates_system_back_from_the_interviewers_side(catalog, question):
+    a = make({"timeline": 0}, entities=Entities(systems=["our checkout service"]))
+    planned = plan(RoundKind.probe, catalog.persona("peer"), question, a)
+    assert "your checkout service" in planned.text
+    assert "our checkout service" not in planned.text.replace("your checkout service", "")
+
+
 def test_refers_to_the_number_the_candidate_named(catalog, question):
     a = make({"impact": 2, "mitigation": 0, "root_cause": 0, "diagnosis": 0},
              entities=Entities(numbers=["300 merchants"]))

@@ -230,3 +230,19 @@ def test_doctor_lines(monkeypatch: pytest.MonkeyPatch, fault_server: FaultServer
     assert "FAIL the endpoint does not answer: server error (HTTP 500" in doctor_lines(Args())[1]
     Args.offline = True
     assert doctor_lines(Args()) == ["LLM: off (--offline)"]
+
+
+def test_persona_budget_is_tight_unless_the_user_sets_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewer.llm import PERSONA_READ_TIMEOUT, make_grader, make_phraser
+    from interviewer.llm.errors import LLMError
+
+    conf = load_config(None)
+    assert make_phraser(conf).llm.config.read_timeout == PERSONA_READ_TIMEOUT
+    assert make_grader(conf).judge.llm.config.read_timeout == cfg.READ_TIMEOUT
+    monkeypatch.setenv("INTERVIEWER_LLM_TIMEOUT", "300")
+    conf = load_config(None)
+    assert make_phraser(conf).llm.config.read_timeout == 300
+    assert conf.max_total_seconds >= 300
+    monkeypatch.setenv("INTERVIEWER_LLM_TIMEOUT", "soon")
+    with pytest.raises(LLMError, match="INTERVIEWER_LLM_TIMEOUT='soon'"):
+        load_config(None)

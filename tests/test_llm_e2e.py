@@ -44,22 +44,18 @@ def only_session(tmp_path: Path):
     return folder, read_session(folder)
 
 
-def requests_logged(server) -> int:
-    return server.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
-
-
 @pytest.mark.llm
 @pytest.mark.slow
 def test_practice_and_grade_through_the_local_server(llama_server, tmp_path: Path) -> None:
     env = env_for(llama_server.base_url, tmp_path, INTERVIEWER_LLM_TIMEOUT=SLOW_MODEL_TIMEOUT)
-    before = requests_logged(llama_server)
+    before = llama_server.requests_served()
     r = run_cli("practice", "--text", "--persona", "peer", "--seed", "3", input=PIPED, env=env, timeout=3600)
     assert r.returncode == 0, r.stderr
     folder, session = only_session(tmp_path)
     assert session.meta.llm_model == "smollm2"
     assert [t.answer for t in session.turns] == ANSWERS
     assert all(t.phrased_by in ("llm:smollm2", "llm:smollm2+offline", "offline") for t in session.turns)
-    assert requests_logged(llama_server) - before >= 6  # every question and the grade went to the server
+    assert llama_server.requests_served() - before >= 6  # every question and the grade went to the server
     (report,) = session.grades
     assert report.grader == "llm:smollm2+offline" or any("LLM judge (smollm2)" in n for n in report.notes)
     for s in report.signals:

@@ -29,10 +29,6 @@ def client(server, **over) -> ChatClient:
     return ChatClient(LLMConfig(base_url=server.base_url, model=server.model, has_key=False, **over))
 
 
-def requests_logged(server) -> int:
-    return server.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
-
-
 def turns() -> list[Turn]:
     return [Turn(index=0, round=RoundKind.opening, question="Tell me about a production incident you handled.",
                  answer=ANSWER)]
@@ -54,12 +50,12 @@ def test_judge_json_mode_re_asks_then_falls_back(llama_server, catalog) -> None:
     grader = LLMGrader(client(llama_server, read_timeout=600.0), llama_server.model,
                        endpoint=llama_server.base_url)
     grader.judge.max_tokens = TRUNCATING_MAX_TOKENS
-    before = requests_logged(llama_server)
+    before = llama_server.requests_served()
     report = grader.grade(turns(), rubric, Level.L5)
     # llama-cpp-python rejects json_schema (HTTP 500); JSON mode with the schema attached is remembered
     assert grader.judge.format_used == "json_object+schema"
     assert LLMJudge.format_cache[grader.judge.key] == "json_object+schema"
-    assert requests_logged(llama_server) - before == 4  # refused json_schema + three JSON-mode attempts
+    assert llama_server.requests_served() - before == 4  # refused json_schema + three JSON-mode attempts
     err = grader.last_error
     assert err is not None and err.attempts == 3 and err.last_output and err.last_output.lstrip().startswith("{")
     assert report.grader == "offline" and any("no usable verdict after 3 attempt(s)" in n for n in report.notes)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import chromium, load
 from conftest import cli_env, run_cli
 from session_helpers import STRONG, WEAK, make_session
 
@@ -153,6 +154,9 @@ def test_report_command_writes_html_and_markdown(catalog, store):
     for section in ("overall", "signals", "flags", "timeline", "delivery", "transcript", "history", "improvements"):
         assert f'id="{section}"' in html
     assert html.count('class="dot') >= 2  # both graded sessions on the history chart
+    if chromium() is not None:
+        loaded = load(res.folder / "report.html", store.parent / "profile")
+        assert loaded.console == [] and 'data-ready="report"' in loaded.dom
     md = res.folder.parent / "r.md"
     out = cli(store, "report", res.session_id, "--format", "markdown", "-o", str(md))
     assert out.returncode == 0, out.stderr
@@ -172,8 +176,8 @@ def _alsa_home(tmp_path: Path) -> tuple[Path, Path]:
     home = tmp_path / "home"
     home.mkdir()
     sink = tmp_path / "played.raw"
-    (home / ".asoundrc").write_text(
-        'pcm.!default {\n type file\n slave.pcm "null"\n file "|cat >> %s"\n format "raw"\n}\n' % sink)
+    conf = ["pcm.!default {", " type file", ' slave.pcm "null"', f' file "|cat >> {sink}"', ' format "raw"', "}"]
+    (home / ".asoundrc").write_text("\n".join(conf) + "\n")
     return home, sink
 
 
@@ -247,3 +251,17 @@ def test_completed_session_cannot_be_resumed(catalog, store):
     res = make_session(catalog, store, STRONG)
     out = cli(store, "practice", "--text", "--resume", res.session_id, input="x\n\n")
     assert out.returncode == 2 and "already completed" in out.stderr
+
+
+def test_resume_after_quit_grades_as_the_next_version(catalog, store):
+    res = make_session(catalog, store, STRONG, quit_after=2)
+    assert res.reason == "quit" and res.report is not None  # what was answered got graded: version 1
+    out = cli(store, "practice", "--text", "--resume", res.session_id,
+              input="".join(f"{a}\n\n" for a in STRONG[2:]))
+    assert out.returncode == 0, out.stderr
+    graded = [e for e in log_events(res.folder) if e["type"] == "graded"]
+    assert [e["version"] for e in graded] == [1, 2]
+    assert len(graded[1]["report"]["signals"]) == len(graded[0]["report"]["signals"])
+    assert (res.folder / "grade-v2.json").is_file()
+    html = (res.folder / "report.html").read_text()
+    assert 'id="timeline"' in html and "Grade version</dt><dd>2" in html

@@ -48,10 +48,14 @@ def make_phraser(config: LLMConfig, **client_kwargs: object) -> LLMPhraser:
 
     persona_config = dataclasses.replace(
         config,
-        read_timeout=min(config.read_timeout, PERSONA_READ_TIMEOUT),
-        max_total_seconds=min(config.max_total_seconds, PERSONA_MAX_TOTAL),
         max_attempts=min(config.max_attempts, PERSONA_MAX_ATTEMPTS),
     )
+    if not config.timeout_set_by_user:
+        persona_config = dataclasses.replace(
+            persona_config,
+            read_timeout=min(config.read_timeout, PERSONA_READ_TIMEOUT),
+            max_total_seconds=min(config.max_total_seconds, PERSONA_MAX_TOTAL),
+        )
     return LLMPhraser(ChatClient(persona_config, **client_kwargs), config.model)  # type: ignore[arg-type]
 
 

@@ -55,6 +55,7 @@ class LLMConfig:
     read_timeout: float = READ_TIMEOUT
     max_attempts: int = MAX_ATTEMPTS
     max_total_seconds: float = MAX_TOTAL_SECONDS
+    timeout_set_by_user: bool = False  # INTERVIEWER_LLM_TIMEOUT given: the persona waits as long too
 
     @property
     def kind(self) -> str:
@@ -147,6 +148,7 @@ def load_config(args: argparse.Namespace | None = None) -> LLMConfig | None:
     model = (getattr(args, "model", None) if args is not None else None) or os.environ.get(MODEL_ENV)
     read_timeout = _timeout_from_env()
     return LLMConfig(
+        timeout_set_by_user=bool(os.environ.get(TIMEOUT_ENV)),
         base_url=base_url,
         model=model or default_model(base_url),
         has_key=bool(os.environ.get(API_KEY_ENV)),

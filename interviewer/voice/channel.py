@@ -116,7 +116,7 @@ class VoiceChannel:
         self.timings: list[TurnTiming] = []
         self._held: list[np.ndarray] = []
         self._barged = False
-        self._said_count = 0
+        self._asked = False  # a question (not just the greeting) has been said
         self._barge_vad = SileroVAD() if self.barge_in else None
         self.stt_model: str | None = getattr(listener.stt, "name", None)  # recorded in the session meta
 
@@ -155,7 +155,7 @@ class VoiceChannel:
         name = self._audio_name(turn_index)
         if audio and self.folder is not None and rate:
             write_wav(self.folder / name, np.concatenate(audio), rate)
-        self._said_count += 1
+        self._asked = self._asked or turn_index is not None
         return Said(text=" ".join(texts), audio_file=name if audio and self.folder is not None else None)
 
     def listen(self, turn_index: int) -> Answer:
@@ -190,7 +190,7 @@ class VoiceChannel:
     def _audio_name(self, turn_index: int | None) -> str:
         if turn_index is not None:
             return f"turn-{turn_index:02d}-question.wav"
-        return "greeting.wav" if self._said_count == 0 else "closing.wav"
+        return "closing.wav" if self._asked else "greeting.wav"
 
     def _wait_playback(self, detector: BargeDetector | None) -> bool:
         """Wait for the current playback; with barge-in, stop it when the candidate talks. True if barged."""
