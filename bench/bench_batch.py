@@ -113,6 +113,7 @@ def child_pipeline(files: list[Path], model: str, out: Path) -> dict:
         GraderConfig,
         OutputFolder,
         discover,
+        limit_heap_growth,
         run_batch,
         stt_identity,
         whisper_factory,
@@ -122,6 +123,7 @@ def child_pipeline(files: list[Path], model: str, out: Path) -> dict:
     from interviewer.models import Level
 
     rubric = load_catalog().rubrics["production-incident"]
+    limit_heap_growth()  # as `interviewer grade` does for recordings
     t0 = time.monotonic()
     items = discover(files)
     engine = BatchGrader(OfflineGrader(), GraderConfig("offline", rubric, Level.L5, stt_identity(model)), None,

@@ -263,5 +263,9 @@ def practice(args: argparse.Namespace) -> int:
         text = render_markdown(result.report, result.turns, meta, rubric=rubric)
         write_atomic(result.folder / REPORT_NAME, text)
         print(text)
+        from .sessions import save_derived
+
+        html = save_derived(store, result.session_id, rubric)
+        print(f"HTML report: {html}")
     print(f"Session saved in {result.folder}")
     return 0

@@ -371,6 +371,14 @@ def write_session_report(store: SessionStore, session_id: str, rubric: Rubric | 
     return target
 
 
+def save_derived(store: SessionStore, session_id: str, rubric: Rubric | None = None) -> Path:
+    """After a session is graded: grade-v{n}.json for every version in the log, and report.html."""
+    folder = store.folder(session_id)
+    for version, report in grade_versions(folder):
+        write_grade_file(folder, version, report)
+    return write_session_report(store, session_id, rubric)
+
+
 # --- resume -----------------------------------------------------------------------------------
 
 

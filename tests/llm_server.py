@@ -70,7 +70,7 @@ class LlamaServer:
         assert self.log_path is not None
         count = -1
         for _ in range(ACCESS_LOG_POLLS):
-            now = self.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
+            now = self.log_path.read_text(errors="replace").count('"POST /v1/chat/completions HTTP/1.1"')
             if now == count:
                 return now
             count = now

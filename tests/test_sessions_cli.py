@@ -230,6 +230,8 @@ def test_resume_continues_an_interrupted_session(catalog, store):
     assert after.ended and after.ended.reason == "completed" and after.grades
     asked = [t.question for t in after.turns]
     assert len(set(asked)) == len(asked)  # no question repeated across the interruption
+    assert (store / sid / "grade-v1.json").is_file() and (store / sid / "report.html").is_file()
+    assert "HTML report:" in out.stdout
 
 
 def test_resume_after_a_crash_mid_write(catalog, store):

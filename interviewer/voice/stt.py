@@ -2,10 +2,12 @@
 
 Audio arrives as 16 kHz mono float32 arrays; decoding files happens at the edge, in `load_audio`.
 Domain biasing is kept only where bench/bench_wer.py showed it helps (24 espeak-ng answers, six voices):
-- tiny.en: `hotwords` with the domain terms lowered WER from 0.277 to 0.254 (an initial prompt: 0.268);
-- base: every variant made it worse (none 0.173, prompt 0.226, hotwords 0.257), so base gets none.
+- base: every variant made it worse (WER none 0.173, initial prompt 0.226, hotwords 0.257);
+- tiny.en: hotwords lowered WER a little (0.277 -> 0.254; an initial prompt 0.268) but made every call
+  about 2.4x slower, which the streaming transcriber cannot afford within the turn-latency budget.
+So no model is biased by default (`DEFAULT_BIAS`); the options stay for the benchmark and for callers.
 A prompt full of fillers keeps most "um"/"uh" (tiny.en 0/16 -> 15/16, base 7/16 -> 14/16) but raises WER on
-fluent answers by 13-52%, so it is not used: filler counts are a lower bound.
+fluent answers by 13-52%, so it is not used either: filler counts are a lower bound.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ DOMAIN_TERMS = (
 # A prompt written the way nervous people talk: Whisper imitates the prompt's style, so it keeps more fillers.
 DISFLUENT_PROMPT = "Um, so, uh, the outage, um... I mean, uh, we rolled it back, um, and then, uh, yeah."
 AUTO = "auto"  # use the biasing measured to help this model (DEFAULT_BIAS)
-DEFAULT_BIAS: dict[str, dict[str, str]] = {"tiny.en": {"hotwords": DOMAIN_TERMS}}
+DEFAULT_BIAS: dict[str, dict[str, str]] = {}  # model name -> {"initial_prompt"/"hotwords": text}
 
 
 class WhisperSTT:

@@ -55,8 +55,10 @@ class TurnConfig:
     push_to_finish: bool = False  # only a key press (or the cap) ends the turn
     threshold: float = 0.5  # speech probability that starts/continues speech
     neg_threshold: float = 0.35  # below this it is silence; between the two, the previous state holds
-    segment_gap_s: float = 0.6  # a pause this long closes a segment for transcription...
-    min_segment_s: float = 3.0  # ...once it holds this much audio (short ones wait for more context)
+    # Each Whisper call costs a fixed ~30 s encoder pass plus a little per second of audio, so segments are
+    # long-ish (fewer calls) and closed early in a pause (the last one is done before the turn ends).
+    segment_gap_s: float = 0.4  # a pause this long closes a segment for transcription...
+    min_segment_s: float = 6.0  # ...once it holds this much audio (short ones wait for more)
     max_segment_s: float = 20.0  # past this, cut at the next non-speech frame
     hard_segment_s: float = 28.0  # never more than this (Whisper's window is 30 s)
     pad_s: float = 0.2  # audio kept before speech onset and after speech end
