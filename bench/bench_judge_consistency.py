@@ -22,7 +22,7 @@ from labeled_set import load_tuning  # noqa: E402
 
 from interviewer.catalog import DEFAULT_RUBRIC, load_catalog  # noqa: E402
 from interviewer.grading import grade as offline_grade  # noqa: E402
-from interviewer.llm import load_config, make_grader  # noqa: E402
+from interviewer.llm import LLMError, load_config, make_grader  # noqa: E402
 from interviewer.models import PRESENT_SCORE, SIGNAL_IDS, Level, RoundKind, Turn  # noqa: E402
 
 
@@ -34,7 +34,11 @@ def main() -> int:
     ap.add_argument("--model", help="model name (else INTERVIEWER_MODEL or the endpoint's default)")
     args = ap.parse_args()
 
-    config = load_config(args)
+    try:
+        config = load_config(args)
+    except LLMError as e:
+        print(f"LLM endpoint unusable: {e}", file=sys.stderr)
+        return 2
     if config is None:
         print("No LLM endpoint configured: set OPENAI_BASE_URL and/or OPENAI_API_KEY.", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ less wall time to keep up during the answer and during the end-of-turn silence.
 
 Baseline, same run, same model and decoding: transcribe the whole answer after it ends (plus the same
 plan-and-render time). Target: p50 <= 800 ms at every length, and >= 5x faster than the baseline at 90 s.
-Usage: .venv/bin/python bench/bench_latency.py [--speed 4] [--answers 5] [--model tiny.en]
+Usage: .venv/bin/python bench/bench_latency.py [--speed 1] [--answers 3] [--model tiny.en]  (~15 min)
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def ms(x: float) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--speed", type=float, default=4.0, help="feed answers at this multiple of real time")
-    ap.add_argument("--answers", type=int, default=5, help="answers per length (one interview each)")
+    ap.add_argument("--speed", type=float, default=1.0, help="feed answers at this multiple of real time")
+    ap.add_argument("--answers", type=int, default=3, help="answers per length (one interview per length)")
     ap.add_argument("--model", default="tiny.en")
     ap.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
     args = ap.parse_args()

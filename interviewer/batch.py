@@ -1,8 +1,9 @@
-"""`interviewer grade FILE...`: grade transcripts offline, one result per input, failures named and counted.
+"""`interviewer grade FILE...`: transcripts, one result per input, failures named and counted.
 
 The seam is `grade_input(path, ctx) -> list[GradeResult]`: one input path (a file, or a folder of them) in,
-one result per graded item out, a failed item carrying its error instead of a report. Other input kinds
-(audio files, session folders) plug in there.
+one result per graded item out, a failed item carrying its error instead of a report. The command itself
+(recordings and session folders too, streaming, caching, --out) lives in `batch_runner`, which grades each
+transcript through this seam.
 """
 
 from __future__ import annotations
@@ -10,16 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import load_catalog
-from .cli import EXIT_PARTIAL
-from .errors import CatalogError, InputFileError, InterviewerError
+from .errors import InputFileError, InterviewerError
 from .models import ROUND_ORDER, GradeReport, Level, RoundKind, Rubric, Turn
 from .protocols import Grader
-from .report.markdown import render_markdown
 
 TRANSCRIPT_EXTENSIONS = (".txt",)
 SPEAKERS = {
@@ -142,53 +139,9 @@ def grade_input(path: Path, ctx: GradeContext) -> list[GradeResult]:
     return results
 
 
-def _grader(args: argparse.Namespace) -> Grader:
-    from .practice import make_phraser_and_grader
-
-    _phraser, grader = make_phraser_and_grader(args)
-    return grader
-
-
 def grade_command(args: argparse.Namespace) -> int:
-    """Grade every input; print JSON Lines or markdown; exit 1 when any input failed."""
-    cat = load_catalog(getattr(args, "data_dir", None))
-    if args.rubric not in cat.rubrics:
-        raise CatalogError(f"--rubric {args.rubric!r}: no such rubric; available: {', '.join(sorted(cat.rubrics))}")
-    ctx = GradeContext(rubric=cat.rubrics[args.rubric], level=Level(args.level), grader=_grader(args),
-                       question=args.question)
-    results: list[GradeResult] = []
-    for raw in args.inputs:
-        for result in grade_input(Path(raw), ctx):
-            results.append(result)
-            _emit(result, args.format, ctx.rubric)
-    failed = [r for r in results if r.error]
-    if getattr(args, "out", None):
-        _write_out(Path(args.out), results)
-    if failed:
-        print(f"interviewer: {len(failed)} of {len(results)} inputs could not be graded", file=sys.stderr)
-        return EXIT_PARTIAL
-    return 0
+    """Grade every input: transcripts through `grade_input` above, recordings and session folders too, with
+    results streamed, cached and written to --out (see interviewer.batch_runner). Exit 1 when any failed."""
+    from .batch_runner import grade_command as run
 
-
-def _emit(result: GradeResult, fmt: str, rubric: Rubric | None = None) -> None:
-    if fmt == "json":
-        print(result.to_json(), flush=True)
-        if result.error:
-            print(f"interviewer: {result.error}", file=sys.stderr)
-        return
-    if result.error:
-        print(f"interviewer: {result.error}", file=sys.stderr, flush=True)
-        return
-    assert result.report is not None
-    print(render_markdown(result.report, result.turns, title=f"Grade: {result.source}", rubric=rubric), flush=True)
-
-
-def _write_out(folder: Path, results: list[GradeResult]) -> None:
-    """`--out DIR`: the JSON Lines results as a file too."""
-    from .store import write_atomic
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputFileError(f"--out {folder}: cannot create the folder: {e.strerror or e}") from e
-    write_atomic(folder / "results.jsonl", "".join(r.to_json() + "\n" for r in results))
+    return run(args)

@@ -1,8 +1,9 @@
 """Batch grading of many answers: recordings, transcripts and session folders, for a coach with a folder.
 
-Pipeline: a decode thread reads and checks the next recordings (PyAV + the Silero VAD) while the main thread
-transcribes one with Whisper and grades it, so decoding overlaps recognition on two cores. The queue between
-them is bounded, so memory does not grow with the number of files.
+Pipeline: a decode thread reads and checks the next recordings (PyAV, then the Silero VAD for silence) while
+two worker threads transcribe (one Whisper model, one CPU thread per transcription) and grade; the main
+thread writes results in input order. The queue after the decoder is bounded, so memory does not grow with
+the number of files.
 
 Every result is cached under a key made of the input's content hash and the grader configuration, so a
 re-run (after Ctrl-C, a crash, or adding files) grades only what is missing. Results stream out as each file
@@ -60,7 +61,6 @@ class BatchInput:
     path: Path
     kind: Kind
     question: str | None = None
-    question_from: str = ""  # sidecar, manifest, --question, session
 
     @property
     def source(self) -> str:
@@ -173,15 +173,15 @@ def assign_questions(items: list[BatchInput], default: str | None, manifest: Pat
         side = item.path.with_name(item.path.stem + SIDECAR_SUFFIX) if item.kind != "session" else None
         if side is not None and side.is_file():
             try:
-                item.question, item.question_from = side.read_text(encoding="utf-8").strip(), "sidecar"
+                item.question = side.read_text(encoding="utf-8").strip()
                 continue
-            except (OSError, UnicodeDecodeError):
-                pass
+            except (OSError, UnicodeDecodeError) as e:
+                print(f"interviewer: {side}: cannot read the question ({e}); using the next source", file=sys.stderr)
         q = from_manifest(item.path)
         if q:
-            item.question, item.question_from = q, "manifest"
+            item.question = q
         elif item.kind != "session" and default:
-            item.question, item.question_from = default, "--question"
+            item.question = default
 
 
 # --- cache --------------------------------------------------------------------------------------
@@ -322,11 +322,8 @@ class Decoded:
     key: str = ""
 
 
-STTFactory = Callable[[], "object"]
-
-
 class BatchGrader:
-    """Grades a list of inputs, streaming each outcome to `on_result` as it finishes."""
+    """Grades a list of inputs: a decode thread reads ahead, `workers` threads transcribe and grade."""
 
     def __init__(self, grader: Grader, config: GraderConfig, cache: ResultCache | None,
                  stt_factory: Callable[[], object] | None = None, workers: int = GRADE_WORKERS):
@@ -337,6 +334,7 @@ class BatchGrader:
         self._stt_factory = stt_factory
         self._stt = None
         self._stt_lock = threading.Lock()
+        self._grade_lock = threading.Lock()  # graders keep per-call state (the LLM judge does): one at a time
         self.stop = threading.Event()
 
     @property
@@ -355,60 +353,69 @@ class BatchGrader:
             return ""
         return hashlib.sha256(f"{item.kind}|{digest}|{self.config.fingerprint(item.question)}".encode()).hexdigest()
 
-    def _grade_turns(self, item: BatchInput, turns: list[Turn], question: str | None) -> GradeReport:
-        return self.grader.grade(turns, self.config.rubric, self.config.level, question)
-
     def grade_decoded(self, d: Decoded) -> Outcome:
-        """Everything after decoding: transcribe (audio), read (text, session), grade."""
+        """Everything after decoding: transcribe (audio) or read (text, session), then grade. A problem with
+        the input becomes the outcome's error; a problem with the set-up (no model) is raised."""
         item, t0 = d.item, time.monotonic()
         out = Outcome(item.source, item.kind, question=item.question)
         try:
             if d.error:
                 raise InputFileError(d.error)
-            if item.kind == "audio":
-                assert d.audio is not None
-                out.audio_seconds = round(len(d.audio) / SAMPLE_RATE, 2)
-                tr = self.stt.transcribe(d.audio)
-                if not tr.text.strip():
-                    raise InputFileError(f"{item.path}: no words recognized in {out.audio_seconds:.0f} s of audio")
-                out.turns = [answer_turn(tr.text, item.question, tr)]
-                out.transcript = tr.text
-                question = item.question
-            elif item.kind == "text":
-                from .batch import GradeContext, grade_input
-
-                (res,) = grade_input(item.path, GradeContext(self.config.rubric, self.config.level, self.grader,
-                                                             item.question))
-                if res.report is None:
-                    raise InputFileError(res.error or f"{item.path}: cannot be graded")
-                out.turns, out.report = res.turns, res.report
-                out.transcript = candidate_text(res.turns)
-                out.question = res.report.question
-                out.seconds = time.monotonic() - t0
-                return out
-            elif item.kind == "session":
-                session = read_session(item.path)
-                out.turns = list(session.turns)
-                question = item.question or session.meta.question
-                out.question = question
-                out.transcript = "\n\n".join(t.answer for t in session.turns if t.answer)
-                if not out.transcript.strip():
-                    raise InputFileError(f"{item.path}: the session has no answers to grade")
-            elif item.kind == "empty_folder":
-                raise InputFileError(f"{item.path}: folder has no transcripts (.txt), recordings "
-                                     f"({', '.join(AUDIO_EXTENSIONS)}) or session folders")
+            if item.kind == "text":
+                self._text(item, out)
             else:
-                suffix = item.path.suffix or "(none)"
-                if not item.path.exists():
-                    raise InputFileError(f"{item.path}: no such file or folder")
-                raise InputFileError(f"{item.path}: unsupported file type {suffix}; expected audio "
-                                     f"({', '.join(AUDIO_EXTENSIONS)}), .txt transcripts or session folders")
-            out.report = self._grade_turns(item, out.turns, question)
+                if item.kind == "audio":
+                    self._audio(d, out)
+                elif item.kind == "session":
+                    self._session(item, out)
+                else:
+                    raise InputFileError(self._unusable(item))
+                with self._grade_lock:
+                    out.report = self.grader.grade(out.turns, self.config.rubric, self.config.level, out.question)
         except (InputFileError, SessionError) as e:
-            out.error = str(e)
-            out.turns = []
+            out.error, out.turns, out.report = str(e), [], None
         out.seconds = time.monotonic() - t0
         return out
+
+    def _audio(self, d: Decoded, out: Outcome) -> None:
+        assert d.audio is not None
+        out.audio_seconds = round(len(d.audio) / SAMPLE_RATE, 2)
+        tr = self.stt.transcribe(d.audio)
+        if not tr.text.strip():
+            raise InputFileError(f"{d.item.path}: no words recognized in {out.audio_seconds:.0f} s of audio")
+        out.turns = [answer_turn(tr.text, out.question, tr)]
+        out.transcript = tr.text
+
+    def _text(self, item: BatchInput, out: Outcome) -> None:
+        """Transcripts go through the `grade` command's own seam (plain answers and labelled dialogues)."""
+        from .batch import GradeContext, grade_input
+
+        ctx = GradeContext(self.config.rubric, self.config.level, self.grader, item.question)
+        with self._grade_lock:
+            (res,) = grade_input(item.path, ctx)
+        if res.report is None:
+            raise InputFileError(res.error or f"{item.path}: cannot be graded")
+        out.turns, out.report = res.turns, res.report
+        out.transcript = candidate_text(res.turns)
+        out.question = res.report.question
+
+    def _session(self, item: BatchInput, out: Outcome) -> None:
+        session = read_session(item.path)
+        out.turns = list(session.turns)
+        out.question = item.question or session.meta.question
+        out.transcript = candidate_text(out.turns)
+        if not out.transcript:
+            raise InputFileError(f"{item.path}: the session has no answers to grade")
+
+    @staticmethod
+    def _unusable(item: BatchInput) -> str:
+        if item.kind == "empty_folder":
+            return (f"{item.path}: folder has no transcripts (.txt), recordings ({', '.join(AUDIO_EXTENSIONS)}) "
+                    f"or session folders")
+        if not item.path.exists():
+            return f"{item.path}: no such file or folder"
+        return (f"{item.path}: unsupported file type {item.path.suffix or '(none)'}; expected audio "
+                f"({', '.join(AUDIO_EXTENSIONS)}), .txt transcripts or session folders")
 
     def decode_one(self, item: BatchInput, use_cache: bool = True) -> Decoded:
         d = Decoded(item, key=self.key(item))
@@ -457,7 +464,8 @@ class BatchGrader:
                 if d.item.kind == "audio" and d.audio is None and not d.error:
                     d = self.decode_one(d.item, use_cache=False)
         out = self.grade_decoded(d)
-        if self.cache is not None and d.key and out.report is not None:  # errors are cheap to find again
+        # errors are cheap to find again, and a fallback grade (LLM judge down) should be retried next time
+        if self.cache is not None and d.key and out.report is not None and out.report.grader == self.config.grader:
             self.cache.put(d.key, out.cache_record())
         return out
 
@@ -537,7 +545,7 @@ class OutputFolder:
             self._jsonl = open(folder / "results.jsonl", "w", encoding="utf-8")  # noqa: SIM115
             self._csv_fh = open(folder / "summary.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as e:
-            raise InputFileError(f"{folder}: cannot write results: {e.strerror or e}") from None
+            raise InputFileError(f"--out {folder}: cannot create the folder or its files: {e.strerror or e}") from None
         self._csv = csv.writer(self._csv_fh)
         self._csv.writerow(csv_header())
         self.rows: list[BatchRow] = []
@@ -772,8 +780,8 @@ def run_batch(
     return graded, failed, interrupted
 
 
-def batch_command(args, emit: Callable[[Outcome], None]) -> int:
-    """`interviewer grade` over any mix of inputs; `emit` prints each outcome in the chosen format."""
+def batch_command(args, emit: Callable[[Outcome], None] | None = None) -> int:
+    """`interviewer grade` over any mix of inputs; `emit` prints each outcome (default: in --format)."""
     from .catalog import load_catalog
     from .session_commands import choose_grader
 
@@ -781,6 +789,7 @@ def batch_command(args, emit: Callable[[Outcome], None]) -> int:
     if args.rubric not in cat.rubrics:
         raise CatalogError(f"--rubric {args.rubric!r}: no such rubric; available: {', '.join(sorted(cat.rubrics))}")
     rubric = cat.rubrics[args.rubric]
+    emit = emit or printer(getattr(args, "format", "markdown"), rubric)
     out_dir = Path(args.out) if getattr(args, "out", None) else None
     skipped: list[Path] = []
     items = discover(args.inputs, skip=out_dir, skipped=skipped)
@@ -818,7 +827,7 @@ def batch_command(args, emit: Callable[[Outcome], None]) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
-def printer(fmt: str, stream: TextIO | None = None) -> Callable[[Outcome], None]:
+def printer(fmt: str, rubric: Rubric | None = None, stream: TextIO | None = None) -> Callable[[Outcome], None]:
     """Print each outcome as it finishes: a JSON Lines record, or a markdown report (errors go to the
     progress lines on stderr)."""
     out = stream or sys.stdout
@@ -829,7 +838,7 @@ def printer(fmt: str, stream: TextIO | None = None) -> Callable[[Outcome], None]
         elif o.report is not None:
             from .report.markdown import render_markdown
 
-            out.write(render_markdown(o.report, o.turns, title=f"Grade: {o.source}") + "\n")
+            out.write(render_markdown(o.report, o.turns, title=f"Grade: {o.source}", rubric=rubric) + "\n")
         out.flush()
 
     return emit
@@ -837,4 +846,4 @@ def printer(fmt: str, stream: TextIO | None = None) -> Callable[[Outcome], None]
 
 def grade_command(args) -> int:
     """`interviewer grade DIR|FILE...`."""
-    return batch_command(args, printer(getattr(args, "format", "markdown")))
+    return batch_command(args)

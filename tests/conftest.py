@@ -76,10 +76,3 @@ def fault_server():
     server = FaultServer().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def no_llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No endpoint configured in this process, whatever the developer's shell has."""
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "INTERVIEWER_MODEL"):
-        monkeypatch.delenv(name, raising=False)

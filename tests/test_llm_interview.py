@@ -90,7 +90,7 @@ def test_connection_refused_runs_the_whole_interview_offline(catalog, tmp_path: 
 
 def test_an_endpoint_dying_mid_interview(fault_server: FaultServer, catalog, tmp_path: Path) -> None:
     good = ["You said the billing API timed out. What did you look at first?",
-            "What made the missing index your first suspect?"]
+            "What did the latency alert tell you about the billing API?"]
     fault_server.push(*(Fault("ok", q) for q in good))
     fault_server.default = Fault("500")
     result, session, out = run(catalog, tmp_path, fault_server.base_url, max_attempts=2)

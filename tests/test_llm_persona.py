@@ -16,6 +16,7 @@ from interviewer.llm.persona import (
     is_repeat,
     leak,
     parse_notes,
+    topic_words,
 )
 from interviewer.models import InterviewerNote, Persona, RoundKind, Turn
 
@@ -129,7 +130,7 @@ def test_too_long_or_no_question_or_repeat_are_rejected(fault_server: FaultServe
     assert "repeats" in (phraser.last_problem or "")
     fault_server.push(Fault("ok", "I see. Interesting. Fascinating."))
     pieces, phraser, _ = phrase(fault_server)  # a lead-in is spoken at once; then no question follows
-    assert pieces == ["I see.", PLANNED] and phraser.name == "llm:m+offline"
+    assert pieces == ["I see.", " " + PLANNED] and phraser.name == "llm:m+offline"
     fault_server.push(Fault("ok", "NOTES: strong: nothing"), Fault("ok", "NOTES: press later: all"))
     pieces, phraser, _ = phrase(fault_server)
     assert pieces == [PLANNED] and "did not ask a question" in (phraser.last_problem or "")
@@ -138,7 +139,7 @@ def test_too_long_or_no_question_or_repeat_are_rejected(fault_server: FaultServe
 def test_a_lead_in_that_goes_wrong_is_finished_with_the_planned_question(fault_server: FaultServer) -> None:
     fault_server.push(Fault("ok", "You mentioned a rollback. Excellent work there, truly."))
     pieces, phraser, _ = phrase(fault_server)
-    assert pieces == ["You mentioned a rollback.", PLANNED]  # still exactly one question
+    assert pieces == ["You mentioned a rollback.", " " + PLANNED]  # still exactly one question
     assert phraser.name == "llm:m+offline"
     assert len(fault_server.chat_requests()) == 1  # nothing is re-asked once words were spoken
 
@@ -174,7 +175,12 @@ def test_sentence_rules() -> None:
     assert "more than one sentence" in check_sentence("It was late.", ["You named the cache."], turns)
     assert is_repeat("Tell me about an outage you've handled?", turns)
     assert not is_repeat("What did the dashboard show at that point?", turns)
+    topic = topic_words(planned(), turns)
+    assert "strays" in check_sentence("What was your impression of the company culture?", [], turns, topic)
+    assert check_sentence("Who did you tell, and when?", [], turns, topic) is None  # too short to judge
+    assert check_sentence("Which checkout metric moved first?", [], turns, topic) is None
     assert leak("How did strong consistency affect the failover?") is None
+    assert leak("You are interviewing a software engineer.") and leak("A note: the candidate was vague.")
     assert leak("That's impressive. What next?") == "impressive"
     assert parse_notes("- strong: clear impact\n* Press later: the canary\nnoise") == (["clear impact"],
                                                                                        ["the canary"])

@@ -96,7 +96,8 @@ def test_the_loop_keeps_listening_while_segments_wait_for_transcription(speech_d
     gated = GatedSTT(tiny_stt)
     source = ArraySource(spoken.audio)
     result = {}
-    t = threading.Thread(target=lambda: result.update(heard=Listener(gated, TurnConfig()).listen(source)))
+    listener = Listener(gated, TurnConfig(min_segment_s=3.0))
+    t = threading.Thread(target=lambda: result.update(heard=listener.listen(source)))
     t.start()
     assert gated.started.wait(30)  # the first segment went to the worker...
     past_the_answer = int((spoken.speech_end + 2.0) * SR)

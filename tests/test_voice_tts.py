@@ -25,14 +25,39 @@ QUESTION = "Walk me through how you first noticed that the service was failing."
 needs_espeak = pytest.mark.skipif(espeak_library() is None, reason="espeak-ng is not installed")
 
 
+QUESTIONS = (
+    QUESTION,
+    "Who did you keep informed while the outage was going on, and how often?",
+    "What changed afterwards so that this kind of failure cannot happen again?",
+)
+
+
 @needs_espeak
 def test_renders_speech_that_whisper_understands(tiny_stt):
-    speech = Pyttsx3TTS(Voice(rate=165)).synthesize(QUESTION)
-    assert speech.sample_rate == 22_050
-    assert 2.0 < len(speech.samples) / speech.sample_rate < 8.0
-    assert np.abs(speech.samples).max() > 0.1
-    heard = tiny_stt.transcribe(to_16k(speech.samples, speech.sample_rate)).text
-    assert wer(QUESTION, heard) <= 0.3, heard
+    """tiny.en on one robotic sentence swings by a word or two, so the bound is on three questions' mean."""
+    errors = []
+    for text in QUESTIONS:
+        speech = Pyttsx3TTS(Voice(rate=165, voice="en-us")).synthesize(text)
+        assert speech.sample_rate == 22_050
+        assert 2.0 < len(speech.samples) / speech.sample_rate < 8.0
+        assert np.abs(speech.samples).max() > 0.1
+        padded = np.concatenate([np.zeros(8000, np.float32), to_16k(speech.samples, speech.sample_rate),
+                                 np.zeros(8000, np.float32)])
+        heard = tiny_stt.transcribe(padded).text
+        errors.append(wer(text, heard))
+    assert sum(errors) / len(errors) <= 0.3, errors
+
+
+@needs_espeak
+def test_a_voice_that_names_none_gets_the_default_back():
+    """The pyttsx3 engine is process-global: one persona's voice must not stick to the next speaker."""
+    default = Pyttsx3TTS(Voice())
+    default.synthesize("One.")
+    engine_default = default._engine.getProperty("voice")
+    Pyttsx3TTS(Voice(voice="en-gb-x-rp+f2")).synthesize("Two.")
+    again = Pyttsx3TTS(Voice())
+    again.synthesize("Three.")
+    assert again._engine.getProperty("voice") == engine_default
 
 
 @needs_espeak

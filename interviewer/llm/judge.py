@@ -9,10 +9,10 @@ then JudgeError carries the attempts and the last output, and the offline grade 
 How scores are combined (COMBINE_NOTE, also written into every report):
 - every LLM quote is looked up in the transcript (whitespace and case are ignored to find it; the
   transcript's own exact text is stored); quotes not found are dropped;
-- an LLM score of 3 or more with no surviving quote counts as 2, and the LLM cannot raise a signal
-  above the detector score without a surviving quote;
+- the LLM cannot raise a signal above the detector score without a surviving quote of its own;
 - the final score is the LLM's, kept within one point of the detector score; when the answers contain
   instructions aimed at the grader (injection.py), the LLM can lower a score but not raise it;
+- a signal scored 3 or more with no surviving quote at all (the detectors' or the LLM's) is capped at 2;
 - red flags come from the detectors; their caps hold: a signal tied to a raised flag cannot rise (LLM-only
   flag suggestions are listed in the notes); the overall result follows the offline grader's rules.
 """
@@ -58,15 +58,16 @@ RATIONALE_CHARS = 80
 SUMMARY_CHARS = 400
 MIN_QUOTE_CHARS = 8  # shorter "quotes" ("we", "the API") are not evidence
 LLM_MAX_LIFT = 1  # points the LLM may move a signal away from the detector score
-UNQUOTED_CAP = 2  # an LLM score of 3+ with no verbatim quote counts as this
+UNQUOTED_CAP = 2  # a signal at 3+ with no verbatim quote at all counts as this
 MAX_EVIDENCE = 4
 REASK_OUTPUT_CHARS = 2000  # how much of a bad reply is quoted back when re-asking
 FORMATS = ("json_schema", "json_object+schema", "json_object")
 
 COMBINE_NOTE = (
     "Scores combine the evidence detectors and the LLM judge: each signal takes the LLM's score kept within "
-    f"{LLM_MAX_LIFT} point of the detector score; an LLM score of 3+ without a verbatim quote counts as "
-    f"{UNQUOTED_CAP} and no rise is allowed without one; red flags come from the detectors, and a signal a "
+    f"{LLM_MAX_LIFT} point of the detector score; the LLM cannot raise a signal without a verbatim quote of "
+    f"its own, and a signal at 3+ with no verbatim quote at all counts as {UNQUOTED_CAP}; red flags come "
+    "from the detectors, and a signal a "
     "raised flag caps (blame: root_cause, hero: ownership, conflation: mitigation, vague: impact, "
     "no_prevention: prevention) cannot rise. Overall score, letter and recommendation then follow the "
     "offline grader's rules."
@@ -255,7 +256,7 @@ def parse_verdict(text: str) -> Verdict:
     if start < 0 or end <= start:
         raise ValueError("the reply is not a JSON object" + (" (it was cut off)" if start >= 0 else ""))
     try:
-        data = json.loads(body[start : end + 1])
+        data = json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are harmless
     except json.JSONDecodeError as e:
         raise ValueError(f"the reply is not valid JSON: {e}") from None
     return Verdict.model_validate(data)
@@ -410,10 +411,8 @@ def combine(base: GradeReport, verdict: Verdict, transcript: str, injection: lis
             elif found not in quotes:
                 quotes.append(found)
         llm = judged.score
-        if llm >= 3 and not quotes:
-            llm = min(llm, UNQUOTED_CAP)
         if llm > det and not quotes:
-            llm = det
+            llm = det  # no rise without the LLM's own verbatim evidence
         # no lift once an injection is spotted, nor on a signal a detector flag caps (hero -> ownership...)
         ceiling = det if injection or s.id in capped else det + LLM_MAX_LIFT
         final = max(det - LLM_MAX_LIFT, min(llm, ceiling))
@@ -422,6 +421,8 @@ def combine(base: GradeReport, verdict: Verdict, transcript: str, injection: lis
         for q in quotes:
             if q not in evidence and len(evidence) < MAX_EVIDENCE:
                 evidence.append(q)
+        if final >= UNQUOTED_CAP + 1 and not evidence:
+            final = UNQUOTED_CAP  # a solid score rests on at least one verbatim quote
         advice = rubric.signal(s.id).advice if final < MAX_SCORE else ""
         signals.append(s.model_copy(update={"score": final, "evidence": evidence, "advice": advice,
                                             "detector_score": det, "llm_score": judged.score}))

@@ -6,9 +6,10 @@ persona file, the round's goal, the gap and the transcript so far (passed as del
 Streaming and validation, the design: the reply is cut into sentences as it streams, and each sentence is
 checked in code *before* it is yielded (so the voice loop can start speaking the first one at once):
 no praise or grading, no meta talk, the running total within MAX_WORDS, at most MAX_LEADIN statements
-before the question, and the question not a repeat of an earlier one. The utterance ends at the first
-question mark, so exactly one question is asked; anything after it is not spoken (it is where the
-model writes its private NOTES, which go into `planned.note`).
+before the question, and the question still about the incident (it shares a content word with the
+plan, the round's goal, the gap or the candidate's answers) and not a repeat of an earlier one. The
+utterance ends at the first question mark, so exactly one question is asked; anything after it is not
+spoken (it is where the model writes its private NOTES, which go into `planned.note`).
 If a sentence fails before anything was yielded, the LLM is re-asked once with the reason, then the
 offline phrasing (`planned.text`) is used. If it fails after a lead-in was already yielded, the
 utterance is finished with `planned.text`, itself a complete question, so the candidate still hears
@@ -35,6 +36,20 @@ from .secrets import scrub
 log = logging.getLogger("interviewer.llm")
 
 MAX_WORDS = 40
+STEM = 5  # words are compared by their first letters, so "rolled" meets "rollback"
+MIN_TOPIC_WORD = 4
+MIN_TOPIC_CHECK = 3  # a question with fewer content words ("Who did you tell, and when?") is not checked
+DOMAIN_WORDS = (
+    "incident outage failure failing broke broken down production alert paged monitor dashboard metric "
+    "rollback mitigate cause root team customers users impact timeline minutes hours deploy change fix "
+    "postmortem prevent communicate update stakeholders decision trade-off learn differently measure"
+)
+_STOP_TEXT = (
+    "that this what when where which with would could should about your you have they them their there then "
+    "than were been from into just also more most some tell walk through thing things really much many first "
+    "last next like know"
+)
+_STOP = frozenset(_STOP_TEXT.split(" "))
 MAX_LEADIN = 1  # statements allowed before the question
 REPEAT_SIMILARITY = 0.8  # normalized similarity at or above which a question counts as a repeat
 PERSONA_TEMPERATURE = 0.6
@@ -44,13 +59,18 @@ NOTES_MAX_SECONDS = 5.0  # how long we keep reading private notes after the ques
 NOTE_CHARS = 200
 NOTES_MARKER = re.compile(r"(?im)^\s*\**\s*notes?\s*\**\s*:|\bNOTES:")
 _SENTENCE = re.compile(r"^(.*?[.?!])[\"'\u201d\u2019)]*(?=\s)", re.S)
-_LABEL = re.compile(r"^\s*(?:\*\*)?(?:interviewer|question|q|[A-Z][a-z]+ \([^)]*\))\s*(?:\*\*)?\s*:\s*", re.I)
+_LABEL = re.compile(
+    r"^\s*(?:\(?\d+[.)]\s*)?(?:\*\*)?(?:interviewer|question|answer|reply|response|q|a|[A-Z][a-z]+ \([^)]*\))"
+    r"\s*(?:\*\*)?\s*:\s*|^\s*\(?\d+[.)]\s+",
+    re.I,
+)
 _LEAKS = re.compile(
     r"\b(great|good|excellent|fantastic|brilliant|impressive|solid|nice|perfect|strong(?!\s+consisten))"
     r"(\s+(answer|point|job|work|example|story|response|start))?\b"
     r"|\bwell done\b|\bi (love|like) (that|how)\b|\bthanks? for (that|sharing)\b"
     r"|\b(score|scored|scoring|grade|graded|rating|rated|rubric|hire|hiring decision|points?)\b"
-    r"|\b\d\s*(/|out of)\s*\d+\b|\bas an ai\b|\blanguage model\b|\bi('m| am) (sorry|unable)\b|\bi cannot\b",
+    r"|\b\d\s*(/|out of)\s*\d+\b|\bas an ai\b|\blanguage model\b|\bi('m| am) (sorry|unable|not sure)\b|\bi cannot\b"
+    r"|\byou are interviewing\b|\bthe (candidate|interviewee|transcript|planned question)\b|\bnotes?:",
     re.I,
 )
 
@@ -114,7 +134,19 @@ def clean_sentence(text: str) -> str:
     return text.strip().strip("*_").strip().strip('"\u201c\u201d').strip()
 
 
-def check_sentence(sentence: str, spoken: list[str], turns: list[Turn]) -> str | None:
+def _stems(text: str) -> set[str]:
+    return {w[:STEM] for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= MIN_TOPIC_WORD and w not in _STOP}
+
+
+def topic_words(planned: PlannedQuestion, turns: list[Turn]) -> set[str]:
+    """What the question may be about: the plan, the round's goal, the gap, the candidate's own words."""
+    target = planned.target or planned.note.gap or ""
+    parts = [planned.text, ROUND_GOALS[planned.round], GAP_HINTS.get(target, ""), DOMAIN_WORDS,
+             *(t.answer for t in turns)]
+    return _stems(" ".join(parts))
+
+
+def check_sentence(sentence: str, spoken: list[str], turns: list[Turn], topic: set[str] | None = None) -> str | None:
     """Why `sentence` may not be said after `spoken`, or None when it may."""
     found = leak(sentence)
     if found:
@@ -125,6 +157,9 @@ def check_sentence(sentence: str, spoken: list[str], turns: list[Turn]) -> str |
     if sentence.endswith("?"):
         if is_repeat(sentence, turns):
             return "it repeats a question already asked"
+        words = _stems(sentence)
+        if topic is not None and len(words) >= MIN_TOPIC_CHECK and not words & topic:
+            return "it strays from the incident and the planned question"
     elif len(spoken) >= MAX_LEADIN:
         return "it says more than one sentence before asking the question"
     return None
@@ -210,7 +245,7 @@ class LLMPhraser:
                 break  # words were said: finish with the planned question instead of re-asking
         self.last_problem = problem
         log.info("LLM question not used (%s); the planned phrasing is used", scrub(problem or ""))
-        yield planned.text
+        yield (" " + planned.text) if spoken else planned.text
         self.name = f"llm:{self.model}+offline" if spoken else "offline"
 
     def _attempt(self, planned: PlannedQuestion, persona: Persona, turns: list[Turn], spoken: list[str],
@@ -238,6 +273,7 @@ class LLMPhraser:
 
     def _sentences(self, planned: PlannedQuestion, stream: Iterator[str], turns: list[Turn],
                    spoken: list[str], raw: list[str]) -> Generator[str, None, str | None]:
+        topic = topic_words(planned, turns)
         buffer = ""
         for delta in stream:
             raw.append(delta)
@@ -253,7 +289,7 @@ class LLMPhraser:
                 speech, buffer = speech[consumed:], buffer[consumed:]
                 if not sentence:
                     continue
-                why = check_sentence(sentence, spoken, turns)
+                why = check_sentence(sentence, spoken, turns, topic)
                 if why:
                     return why
                 spoken.append(sentence)
@@ -265,7 +301,7 @@ class LLMPhraser:
                 break
         tail = clean_sentence(NOTES_MARKER.split(buffer)[0]) if buffer else ""
         if tail:
-            why = check_sentence(tail, spoken, turns)
+            why = check_sentence(tail, spoken, turns, topic)
             if why:
                 return why
             if tail.endswith("?"):

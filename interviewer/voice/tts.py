@@ -42,6 +42,7 @@ class Pyttsx3TTS:
     """Renders text with the persona's voice settings. One render at a time (the engine is process-global)."""
 
     _lock = threading.Lock()
+    _default_voice: str | None = None  # the engine's own voice, restored when a Voice names none
 
     def __init__(self, voice: Voice | None = None):
         self.voice = voice or Voice()
@@ -55,6 +56,8 @@ class Pyttsx3TTS:
             raise TTSUnavailable(f"cannot start the speech synthesizer (pyttsx3): {e}; {INSTALL_HINT}") from None
         self._done = threading.Event()
         self._engine.connect("finished-utterance", self._finished)
+        if Pyttsx3TTS._default_voice is None:
+            Pyttsx3TTS._default_voice = self._engine.getProperty("voice")
         self.voice_id = self._apply(self.voice)
 
     def _finished(self, name: object = None, completed: bool = True) -> None:
@@ -64,9 +67,11 @@ class Pyttsx3TTS:
         self._engine.setProperty("rate", int(voice.rate))
         self._engine.setProperty("volume", float(voice.volume))
         chosen = match_voice(voice.voice, self._engine.getProperty("voices")) if voice.voice else None
-        if chosen:
+        # the engine is process-global: a Voice that names none (or an unknown one) gets the default back
+        target = chosen or Pyttsx3TTS._default_voice
+        if target:
             with contextlib.suppress(ValueError, KeyError):
-                self._engine.setProperty("voice", chosen)
+                self._engine.setProperty("voice", target)
         return chosen
 
     def synthesize(self, text: str) -> Speech:
