@@ -83,14 +83,13 @@ def _is_helper_file(path: Path) -> bool:
     return name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name in MANIFEST_NAMES
 
 
-def discover(inputs: Sequence[str | Path], skip: Path | None = None,
-             skipped: list[Path] | None = None) -> list[BatchInput]:
+def discover(inputs: Sequence[str | Path], skip: Path | None = None) -> list[BatchInput]:
     """Expand folders (recursively; a session folder counts as one input) into an ordered list of inputs.
 
-    Files named on the command line are always kept (a missing or unsupported one becomes an error row);
-    inside folders only gradable files count (recordings, .txt, session folders), and hidden files, question
-    sidecars, manifests and `skip` (the output folder) are left out; other files go to `skipped`. A folder
-    with nothing gradable becomes one error row.
+    Every file is accounted for: a missing or unsupported one (a .pdf, a .docx) becomes an error row, in a
+    folder as on the command line, so a coach sees each file of the cohort in the results. Hidden files,
+    question sidecars, manifests and `skip` (the output folder) are left out. A folder with nothing in it
+    becomes one error row.
     """
     found: list[BatchInput] = []
     seen: set[Path] = set()
@@ -114,10 +113,6 @@ def discover(inputs: Sequence[str | Path], skip: Path | None = None,
                 elif not child.name.startswith("."):
                     n += walk(child)
             elif not _is_helper_file(child):
-                if kind_of(child) == "unsupported":
-                    if skipped is not None:
-                        skipped.append(child)
-                    continue
                 add(child)
                 n += 1
         return n
@@ -791,12 +786,7 @@ def batch_command(args, emit: Callable[[Outcome], None] | None = None) -> int:
     rubric = cat.rubrics[args.rubric]
     emit = emit or printer(getattr(args, "format", "markdown"), rubric)
     out_dir = Path(args.out) if getattr(args, "out", None) else None
-    skipped: list[Path] = []
-    items = discover(args.inputs, skip=out_dir, skipped=skipped)
-    if skipped:
-        names = ", ".join(p.name for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
-        print(f"interviewer: skipped {len(skipped)} file(s) that are not recordings ({', '.join(AUDIO_EXTENSIONS)}), "
-              f".txt transcripts or sessions: {names}", file=sys.stderr)
+    items = discover(args.inputs, skip=out_dir)
     manifest = getattr(args, "manifest", None)
     assign_questions(items, args.question, Path(manifest) if manifest else None)
     grader = choose_grader(args)

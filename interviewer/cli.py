@@ -57,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed for the random opening question")
     p.add_argument("--answers", metavar="DIR", help="voice loop from audio files, one per turn, instead of a mic")
     p.add_argument("--stt-model", default="tiny.en", help="tiny.en, base, or a CTranslate2 Whisper folder")
-    p.add_argument("--silence", type=float, metavar="SECONDS", help="silence that ends an answer")
+    p.add_argument("--silence", type=float, metavar="SECONDS",
+                   help="silence that ends an answer (default 2.5: room to pause and think mid-answer)")
     p.add_argument("--push-to-finish", action="store_true", help="end each answer with Enter instead of silence")
+    p.add_argument("--warn-at", metavar="MINUTES",
+                   help="spoken time warnings, minutes into an answer, comma-separated (default 3,5; 'none' for off)")
+    p.add_argument("--max-answer", type=float, metavar="MINUTES", help="stop an answer after this long (default 6)")
     p.add_argument("--no-barge-in", action="store_true",
                    help="keep talking when you speak over a question (for speakers that echo into the mic)")
     p.add_argument("--resume", metavar="ID", help="continue an interrupted session")

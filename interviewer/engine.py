@@ -116,10 +116,15 @@ def plan_next(
     level: Level,
 ) -> PlannedQuestion:
     """Decide the next question: the opening bank question, or a follow-up pressing the biggest gap."""
+    planned = _plan(RoundKind(round_kind), persona, question, turns, assessment, Level(level))
+    planned.level = Level(level)
+    return planned
+
+
+def _plan(round_kind: RoundKind, persona: Persona, question: Question, turns: list[Turn],
+          assessment: Assessment, level: Level) -> PlannedQuestion:
     from .interview import PlannedQuestion  # runtime import: interview imports this module
 
-    round_kind = RoundKind(round_kind)
-    level = Level(level)
     used_ids = {t.question_id for t in turns if t.question_id}
     used_texts = {_norm(t.question) for t in turns}
     if round_kind is RoundKind.opening and question.id not in used_ids:

@@ -17,6 +17,32 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("INTERVIEWER_CACHE", tempfile.mkdtemp(prefix="interviewer-test-cache-"))
 
 
+# sections a test wants in the run's closing summary (the labeled-set confusion tables), printed even
+# without -s: {title: text}
+SUMMARY: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    for title, text in SUMMARY.items():
+        terminalreporter.write_sep("-", title)
+        terminalreporter.write_line(text)
+
+
+REQUIRE_ALL_ENV = "INTERVIEWER_REQUIRE_ALL"  # scripts/test sets it: a skipped test fails the run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under scripts/test (and so CI) a missing espeak-ng, chromium or llama.cpp server is a failure, not a
+    quiet skip: the set-up installs them, so a skip means the set-up is broken."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get(REQUIRE_ALL_ENV) and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but {REQUIRE_ALL_ENV}=1 requires every test to run: {reason}"
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()
@@ -30,6 +56,17 @@ def sessions_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+def _installed_cli() -> list[str]:
+    script = Path(sys.executable).with_name("interviewer")
+    if not script.is_file():
+        pytest.exit(f"the interviewer console script is not installed beside {sys.executable}: "
+                    "run scripts/test (or pip install -e '.[test]')", returncode=4)
+    return [str(script)]
+
+
+CLI = _installed_cli()
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """Environment for CLI subprocesses: no LLM endpoint unless a test sets one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
@@ -40,9 +77,9 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
             cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `interviewer ARGS` in a real subprocess (python -m interviewer.cli)."""
+    """Run the installed `interviewer` console script (beside this Python) in a real subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "interviewer.cli", *args],
+        [*CLI, *args],
         input=input,
         capture_output=True,
         text=True,

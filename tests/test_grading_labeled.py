@@ -1,11 +1,12 @@
 """The offline grader against the hand-labeled answers in tests/data/labeled.
 
-Run with -s to see the per-signal confusion table; it is also in every assertion message.
+The per-signal confusion tables print in the run's closing summary and in every assertion message.
 """
 
 from __future__ import annotations
 
 import pytest
+from conftest import SUMMARY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from labeled_set import Agreement, LabeledAnswer, agreement, load_holdout, load_tuning
@@ -34,7 +35,7 @@ def holdout() -> list[LabeledAnswer]:
 @pytest.fixture(scope="module")
 def tuning_agreement(tuning: list[LabeledAnswer]) -> Agreement:
     result = agreement(tuning)
-    print("\nLabeled set (tuning):\n" + result.table())
+    SUMMARY["labeled set (tuning): per-signal confusion"] = result.table()
     return result
 
 
@@ -74,7 +75,7 @@ def test_flag_precision_and_recall(tuning_agreement: Agreement, flag_id: str) ->
 
 def test_holdout_agreement(holdout: list[LabeledAnswer]) -> None:
     result = agreement(holdout)
-    print("\nLabeled set (holdout, written after tuning):\n" + result.table())
+    SUMMARY["labeled set (holdout, written after tuning): per-signal confusion"] = result.table()
     assert len(holdout) >= 10
     assert result.pair_agreement >= HOLDOUT_PAIR_AGREEMENT_MIN, "\n" + result.table()
 

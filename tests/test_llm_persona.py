@@ -67,6 +67,26 @@ def test_a_good_reply_is_streamed_sentence_by_sentence_with_private_notes(fault_
     assert tag.startswith("transcript-") and f"</{tag}>" in user and tag in system
 
 
+def test_the_prompt_names_the_sessions_level_not_the_personas(fault_server: FaultServer) -> None:
+    """`--persona peer --level staff`: the LLM is told it is a staff interview."""
+    from interviewer.catalog import load_catalog
+    from interviewer.engine import plan_next
+    from interviewer.grading import assess
+    from interviewer.models import Level
+
+    cat = load_catalog()
+    peer = cat.personas["peer"]
+    assert peer.level is not Level.staff
+    turns = earlier_turns()
+    plan = plan_next(RoundKind.probe, peer, next(iter(cat.questions.values())), turns,
+                     assess(turns[0].answer), Level.staff)
+    assert plan.level is Level.staff
+    fault_server.push(Fault("ok", "Which checkout metric moved first?"))
+    list(LLMPhraser(client_for(fault_server), "m").phrase(plan, peer, turns))
+    system = fault_server.chat_requests()[0].body["messages"][0]["content"]
+    assert "(level staff)" in system and f"(level {peer.level.value})" not in system
+
+
 class CountingLLM:
     """A protocol-level stand-in that records how many deltas were pulled (to observe streaming)."""
 
@@ -181,6 +201,14 @@ def test_sentence_rules() -> None:
     assert check_sentence("Which checkout metric moved first?", [], turns, topic) is None
     assert leak("How did strong consistency affect the failover?") is None
     assert leak("You are interviewing a software engineer.") and leak("A note: the candidate was vague.")
-    assert leak("That's impressive. What next?") == "impressive"
+    assert "impressive" in leak("That's impressive. What next?")
+    # ordinary interview wording is not praise ...
+    for fine in ("At what point did you escalate?", "Which data points told you it was the cache?",
+                 "What would a good alert threshold have been?", "Why did a strong canary not catch it?"):
+        assert leak(fine) is None, fine
+    # ... praise aimed at the candidate, or a score, is
+    for praise in ("Great. What next?", "Good point, and then?", "Nice, so what did you do?",
+                   "Strong start. Who did you page?", "Sounds good; what then?", "I'd give that 3 points."):
+        assert leak(praise), praise
     assert parse_notes("- strong: clear impact\n* Press later: the canary\nnoise") == (["clear impact"],
                                                                                        ["the canary"])

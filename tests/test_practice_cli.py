@@ -6,12 +6,11 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, run_cli
+from conftest import CLI, cli_env, run_cli
 
 from interviewer.errors import NoTerminalError
 from interviewer.models import Level, RoundKind
@@ -107,7 +106,7 @@ def test_answers_run_out_before_the_rounds_do(sessions_dir):
 
 @pytest.mark.parametrize("stdin", ["devnull", "empty-pipe"])
 def test_no_terminal_and_no_answers_exits_with_a_message(sessions_dir, stdin):
-    cmd = [sys.executable, "-m", "interviewer.cli", "practice", "--text"]
+    cmd = [*CLI, "practice", "--text"]
     env = cli_env(INTERVIEWER_SESSIONS=str(sessions_dir))
     if stdin == "devnull":
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60)
@@ -165,7 +164,7 @@ def _wait_for_turns(log: Path, n: int, proc: subprocess.Popen, timeout: float = 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_sigkill_mid_session_keeps_every_finished_turn(sessions_dir):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "interviewer.cli", "practice", "--text", "--question", "incident-classic"],
+        [*CLI, "practice", "--text", "--question", "incident-classic"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env=cli_env(INTERVIEWER_SESSIONS=str(sessions_dir)),
     )

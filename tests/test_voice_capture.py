@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli_env
+from conftest import CLI, cli_env
 from voice_audio import SR, answer, speech_cache, wer
 
 pytestmark = pytest.mark.audio
@@ -91,7 +91,7 @@ def test_microphone_capture_through_portaudio_and_alsa(tmp_path, spoken):
 
 def test_doctor_reports_the_devices_and_succeeds(tmp_path):
     env = alsa_env(tmp_path, None)
-    proc = subprocess.run([sys.executable, "-m", "interviewer.cli", "doctor", "--offline"], env=env,
+    proc = subprocess.run([*CLI, "doctor", "--offline"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[ok  ] input devices: default" in proc.stdout
@@ -103,14 +103,14 @@ def test_without_a_sound_card_doctor_says_so_and_practice_falls_back_to_text(tmp
     conf = tmp_path / "nocard.conf"
     conf.write_text("pcm.!default { type hw card 99 }\n")  # a sound card that does not exist
     env = cli_env(ALSA_CONFIG_PATH=str(conf), INTERVIEWER_SESSIONS=str(tmp_path / "sessions"))
-    doc = subprocess.run([sys.executable, "-m", "interviewer.cli", "doctor", "--offline"], env=env,
+    doc = subprocess.run([*CLI, "doctor", "--offline"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert doc.returncode == 1
     assert "[FAIL] input devices: no default input device" in doc.stdout
     assert "Still available: `interviewer practice --text`" in doc.stdout
 
     answers = "\n\n".join(["We had an outage and I rolled back the deploy within ten minutes."] * 5) + "\n\n"
-    proc = subprocess.run([sys.executable, "-m", "interviewer.cli", "practice", "--persona", "peer",
+    proc = subprocess.run([*CLI, "practice", "--persona", "peer",
                            "--seed", "3"], input=answers, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "voice is not available: no microphone (input device) and no speaker (output device) found" in proc.stderr

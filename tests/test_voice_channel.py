@@ -72,6 +72,43 @@ def test_file_channel_speaks_questions_and_hears_each_file_in_turn(answers_dir, 
     assert [t.turn for t in channel.timings] == [0, 1]
 
 
+def test_practice_options_set_the_spoken_warnings_and_the_cap(speech_dir, tmp_path):
+    """`--warn-at` / `--max-answer` reach the listener, and the warnings are spoken and echoed."""
+    import argparse
+
+    from interviewer.errors import InterviewerError
+    from interviewer.voice.factory import turn_config
+
+    def options(**kw) -> argparse.Namespace:
+        return argparse.Namespace(**{"silence": None, "push_to_finish": False, "answers": None,
+                                     "warn_at": None, "max_answer": None, **kw})
+
+    assert (turn_config(options()).warn_at_s, turn_config(options()).cap_s) == ((180.0, 300.0), 360.0)
+    assert turn_config(options(max_answer=4)).warn_at_s == (180.0,)  # a default mark past the cap is dropped
+    assert turn_config(options(warn_at="none")).warn_at_s == ()
+    for bad, words in ((options(warn_at="3,soon"), "'soon' is not a number"),
+                       (options(warn_at="7"), "not between 0 and the 6-minute cap"),
+                       (options(max_answer=0), "--max-answer 0")):
+        with pytest.raises(InterviewerError, match=words):
+            turn_config(bad)
+
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    long = answer(list(ANSWERS[0]) * 3, speech_dir, pauses=[0.4] * 5)
+    assert long.speech_end > 9.0
+    write_wav(folder / "00.wav", long.audio)
+    cfg = turn_config(options(warn_at="0.05", max_answer=0.12))  # 3 s and 7.2 s
+    lines: list[str] = []
+    out = NullOut()
+    channel = FileChannel(folder, Pyttsx3TTS(), Listener(tiny_model(), cfg), out=out, echo=lines.append)
+    channel.attach(tmp_path)
+    heard = channel.listen(0)
+    assert lines[:2] == ["Interviewer: About 3 seconds so far. Start bringing it to a close.",
+                         "Interviewer: Let's stop there so we have time for the next question."]
+    assert len(out.played) == 2 and all(len(s.samples) > 0 for s in out.played)  # both were spoken
+    assert heard.seconds is not None and heard.seconds <= 7.5 and heard.text
+
+
 def test_say_speaks_each_piece_as_soon_as_it_arrives(answers_dir, tmp_path):
     out = NullOut()
     channel = FileChannel(answers_dir, Pyttsx3TTS(), Listener(tiny_model()), out=out, echo=lambda line: None)

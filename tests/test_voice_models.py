@@ -43,14 +43,21 @@ def test_base_is_joined_once_verified_and_rebuilt_when_damaged(tmp_path, monkeyp
     assert joined.stat().st_size == expected and joined_is_valid(info.path)
 
 
-def test_base_model_transcribes(tmp_path, monkeypatch):
+@pytest.mark.audio
+def test_base_model_transcribes_spoken_answers(tmp_path, tmp_path_factory, monkeypatch):
+    """The joined base model really recognizes speech: WER on synthetic voices, and silence stays empty."""
+    import numpy as np
+    from voice_audio import answers_for_wer, speech_cache, wer
+
     from interviewer.voice.stt import WhisperSTT
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    import numpy as np
-
-    result = WhisperSTT("base").transcribe(np.zeros(16000, dtype=np.float32))
-    assert result.duration == 1.0
+    stt = WhisperSTT("base")
+    assert stt.transcribe(np.zeros(16000, dtype=np.float32)).text.strip() == ""
+    spoken = answers_for_wer(speech_cache(tmp_path_factory), 4)
+    rates = [wer(s.text, stt.transcribe(s.audio).text) for s in spoken]
+    print("base WER per answer:", [round(r, 3) for r in rates])
+    assert float(np.mean(rates)) <= 0.3 and max(rates) <= 0.5
 
 
 def test_a_local_ctranslate2_folder_is_accepted_by_path():

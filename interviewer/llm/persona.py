@@ -64,11 +64,17 @@ _LABEL = re.compile(
     r"\s*(?:\*\*)?\s*:\s*|^\s*\(?\d+[.)]\s+",
     re.I,
 )
+_PRAISE = r"(?:great|good|excellent|fantastic|brilliant|impressive|solid|nice|perfect|strong|awesome|amazing)"
+_PRAISED = r"(?:answers?|points?|job|work|example|story|response|start|catch|call|question|explanation|thinking)"
 _LEAKS = re.compile(
-    r"\b(great|good|excellent|fantastic|brilliant|impressive|solid|nice|perfect|strong(?!\s+consisten))"
-    r"(\s+(answer|point|job|work|example|story|response|start))?\b"
-    r"|\bwell done\b|\bi (love|like) (that|how)\b|\bthanks? for (that|sharing)\b"
-    r"|\b(score|scored|scoring|grade|graded|rating|rated|rubric|hire|hiring decision|points?)\b"
+    # praise aimed at the candidate: a praise word opening the sentence ("Great.", "Nice, and then"), or
+    # praising the answer ("good point", "that's impressive"); "a good threshold", "at what point" are fine
+    rf"^\W*{_PRAISE}\b(?=\s*[,.!;:\u2014-])|\b{_PRAISE}\s+{_PRAISED}\b"
+    rf"|\b(?:that'?s|that is|sounds)\s+(?:really\s+|very\s+)?{_PRAISE}\b"
+    r"|\b(?:impressive|excellent|fantastic|brilliant|awesome|amazing)\b|\bwell done\b|\bi (love|like) (that|how)\b"
+    r"|\bthanks? for (that|sharing)\b"
+    r"|\b(score|scored|scoring|graded|rating|rubric|hire|hiring decision)\b|\bgrade (you|this|that|it)\b"
+    r"|\b\d+\s*points?\b"
     r"|\b\d\s*(/|out of)\s*\d+\b|\bas an ai\b|\blanguage model\b|\bi('m| am) (sorry|unable|not sure)\b|\bi cannot\b"
     r"|\byou are interviewing\b|\bthe (candidate|interviewee|transcript|planned question)\b|\bnotes?:",
     re.I,
@@ -188,7 +194,7 @@ def build_messages(planned: PlannedQuestion, persona: Persona, kept: list[Turn],
     system = (
         f"You are {persona.name}, a job interviewer. {persona.description} Tone: {persona.tone}. "
         f"Intent: {persona.intent}. Style: {style}.\n"
-        f"You are interviewing a software engineer (level {persona.level.value}) about a production incident "
+        f"You are interviewing a software engineer (level {(planned.level or persona.level).value}) about a production incident "
         f"they handled. This is the {planned.round.value} round; its goal: {ROUND_GOALS[planned.round]}. "
         f"The gap to press on: {gap}.\n"
         f'The planned question is: "{planned.text}"\n'

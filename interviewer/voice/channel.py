@@ -44,8 +44,11 @@ def warning_text(seconds: float, cap: bool) -> str:
     if cap:
         return "Let's stop there so we have time for the next question."
     minutes = int(round(seconds / 60))
+    if minutes < 1:
+        return f"About {int(round(seconds))} seconds so far. Start bringing it to a close."
     said = NUMBER_WORDS[minutes] if minutes < len(NUMBER_WORDS) else str(minutes)
-    return f"About {said} minutes so far. Start bringing it to a close."
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"About {said} {unit} so far. Start bringing it to a close."
 
 
 @dataclass

@@ -9,25 +9,53 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import InterviewerError
 from ..models import Persona
 from .audio import MicSource, SoundDeviceOut, check_devices
 from .channel import FileChannel, FinishKey, VoiceChannel
 from .loop import Listener
 from .stt import WhisperSTT
 from .tts import Pyttsx3TTS
-from .vad import DEFAULT_END_SILENCE_S, TurnConfig
+from .vad import DEFAULT_CAP_S, DEFAULT_END_SILENCE_S, DEFAULT_WARN_AT_S, TurnConfig
+
+MAX_CAP_MINUTES = 60.0
 
 
 def turn_config(args: argparse.Namespace) -> TurnConfig:
+    """The end-of-turn silence, push-to-finish, time warnings and cap from `practice`'s options."""
     silence = getattr(args, "silence", None)
     if silence is not None and not 0.3 <= silence <= 30:
-        from ..errors import InterviewerError
-
         raise InterviewerError(f"--silence {silence}: must be between 0.3 and 30 seconds")
+    cap_min = getattr(args, "max_answer", None)
+    if cap_min is not None and not 0 < cap_min <= MAX_CAP_MINUTES:
+        raise InterviewerError(f"--max-answer {cap_min}: must be more than 0 and at most {MAX_CAP_MINUTES:g} minutes")
+    cap_s = cap_min * 60 if cap_min is not None else DEFAULT_CAP_S
+    warn = getattr(args, "warn_at", None)
+    warn_at_s = parse_warn_at(warn, cap_s) if warn is not None else tuple(w for w in DEFAULT_WARN_AT_S if w < cap_s)
     return TurnConfig(
         end_silence_s=silence if silence is not None else DEFAULT_END_SILENCE_S,
         push_to_finish=bool(getattr(args, "push_to_finish", False)) and not getattr(args, "answers", None),
+        warn_at_s=warn_at_s,
+        cap_s=cap_s,
     )
+
+
+def parse_warn_at(text: str, cap_s: float) -> tuple[float, ...]:
+    """`--warn-at 3,5` (minutes into an answer) -> seconds; `--warn-at none` turns the warnings off."""
+    if text.strip().lower() in ("", "none", "off"):
+        return ()
+    marks = []
+    for part in text.split(","):
+        try:
+            minutes = float(part)
+        except ValueError:
+            raise InterviewerError(f"--warn-at {text!r}: {part.strip()!r} is not a number of minutes "
+                                   "(write e.g. 3,5 or none)") from None
+        if not 0 < minutes * 60 < cap_s:
+            raise InterviewerError(f"--warn-at {text!r}: {part.strip()} minutes is not between 0 and the "
+                                   f"{cap_s / 60:g}-minute cap (--max-answer)")
+        marks.append(minutes * 60)
+    return tuple(sorted(set(marks)))
 
 
 def open_voice(args: argparse.Namespace, persona: Persona, echo=None) -> VoiceChannel:

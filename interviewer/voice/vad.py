@@ -20,6 +20,8 @@ from ..protocols import SAMPLE_RATE
 FRAME = 512  # samples per VAD frame at 16 kHz (32 ms), fixed by the model
 CONTEXT = 64  # samples of the previous frame the model sees before each frame
 DEFAULT_END_SILENCE_S = 2.5
+DEFAULT_WARN_AT_S = (180.0, 300.0)  # spoken time warnings: 3 and 5 minutes into one answer
+DEFAULT_CAP_S = 360.0  # an answer is stopped at 6 minutes
 MIN_PAUSE_S = 0.3  # silences at least this long are recorded, to correct word timestamps around them
 
 
@@ -63,8 +65,8 @@ class TurnConfig:
     hard_segment_s: float = 28.0  # never more than this (Whisper's window is 30 s)
     pad_s: float = 0.2  # audio kept before speech onset and after speech end
     min_speech_s: float = 0.25  # segments with less speech than this (clicks, breaths) are dropped
-    warn_at_s: tuple[float, ...] = (180.0, 300.0)  # spoken time warnings
-    cap_s: float = 360.0  # hard cap on one answer
+    warn_at_s: tuple[float, ...] = DEFAULT_WARN_AT_S  # spoken time warnings
+    cap_s: float = DEFAULT_CAP_S  # hard cap on one answer
 
 
 @dataclass(frozen=True)
