@@ -244,7 +244,7 @@ class DeliveryMetrics(BaseModel):
     i_we_ratio: float | None = None  # i / (i + we); None when neither appears
     hedges: dict[str, int] = Field(default_factory=dict)
     target_seconds: float = 120.0
-    estimated_seconds: float = 0.0  # talk_seconds if known, else words at a typical speaking pace
+    estimated_seconds: float = 0.0  # the opening story's length: spoken if known, else words at a typical pace
     length_verdict: Literal["short", "on_target", "long"] = "on_target"
 
 

@@ -222,3 +222,11 @@ def test_length_verdict_per_answer() -> None:
     assert delivery_metrics(turns(two_minutes)).length_verdict == "on_target"
     assert delivery_metrics(turns(two_minutes, two_minutes)).length_verdict == "on_target"
     assert delivery_metrics(turns(" ".join(["word"] * 600))).length_verdict == "long"
+
+
+def test_length_is_the_opening_story_not_the_average_with_follow_ups() -> None:
+    """A two-minute story then four half-minute follow-ups is on target; the follow-ups are short by design."""
+    story, follow_up = " ".join(["word"] * 300), " ".join(["word"] * 75)
+    m = delivery_metrics(turns(story, follow_up, follow_up, follow_up, follow_up))
+    assert m.length_verdict == "on_target" and m.estimated_seconds == 120.0
+    assert delivery_metrics(turns(follow_up, story, story)).length_verdict == "short"  # a thin opening

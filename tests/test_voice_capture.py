@@ -117,3 +117,25 @@ def test_without_a_sound_card_doctor_says_so_and_practice_falls_back_to_text(tmp
     assert "continuing in text mode" in proc.stderr
     log = next((tmp_path / "sessions").glob("*/session.jsonl")).read_text().splitlines()
     assert json.loads(log[0])["meta"]["mode"] == "text"
+
+
+def test_without_portaudio_doctor_names_the_package_and_practice_falls_back_to_text(tmp_path):
+    """libportaudio2 cannot be uninstalled for one test: a stand-in `sounddevice` module first on the path
+    fails to import exactly as the real one does when the library is missing (OSError at import)."""
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / "sounddevice.py").write_text('raise OSError("PortAudio library not found")\n')
+    env = cli_env(PYTHONPATH=str(stub), INTERVIEWER_SESSIONS=str(tmp_path / "sessions"))
+    doc = subprocess.run([*CLI, "doctor", "--offline"], env=env, capture_output=True, text=True, timeout=120)
+    assert doc.returncode == 1
+    assert "PortAudio library is missing" in doc.stdout and "libportaudio2" in doc.stdout, doc.stdout
+
+    answers = "\n\n".join(["The queue backed up at noon and I paused the producer within five minutes."] * 5)
+    proc = subprocess.run([*CLI, "practice", "--persona", "peer", "--seed", "3"], input=answers + "\n\n",
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "voice is not available: the PortAudio library is missing" in proc.stderr
+    assert "libportaudio2" in proc.stderr and "continuing in text mode" in proc.stderr
+    log = next((tmp_path / "sessions").glob("*/session.jsonl")).read_text().splitlines()
+    assert json.loads(log[0])["meta"]["mode"] == "text" and len(log) >= 7  # start, 5 turns, grade, end
+

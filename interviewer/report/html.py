@@ -373,13 +373,18 @@ def _timeline(text: str, report: GradeReport) -> str:
 </section>"""
 
 
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
 def _delivery(report: GradeReport) -> str:
     d = report.delivery
     stats: list[tuple[str, str, str]] = [("Words", str(d.words), "")]
-    secs = d.talk_seconds if d.talk_seconds is not None else d.estimated_seconds
-    label = "Talk time" if d.talk_seconds is not None else "Estimated length"
-    stats.append((label, f"{int(secs // 60)}:{int(secs % 60):02d}",
-                  f"target {int(d.target_seconds // 60)}:{int(d.target_seconds % 60):02d} ({d.length_verdict.replace('_', ' ')})"))
+    if d.talk_seconds is not None:
+        stats.append(("Talk time", _clock(d.talk_seconds), "all answers"))
+    stats.append(("Opening story", _clock(d.estimated_seconds),
+                  f"target {_clock(d.target_seconds)} ({d.length_verdict.replace('_', ' ')})"
+                  + ("" if d.talk_seconds is not None else ", estimated at a typical pace")))
     stats.append(("Pace", f"{d.words_per_minute:.0f} wpm" if d.words_per_minute else "n/a",
                   "" if d.words_per_minute else "known with voice timings"))
     stats.append(("Fillers", f"{d.filler_rate:.1f} / 100 words",

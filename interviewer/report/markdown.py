@@ -78,8 +78,10 @@ def _signal_section(s: SignalScore, rubric: Rubric | None, level: Level) -> list
 def _delivery(report: GradeReport) -> list[str]:
     d = report.delivery
     out = ["## Delivery", ""]
-    spoken = f"{_clock(d.talk_seconds)} spoken" if d.talk_seconds else f"about {_clock(d.estimated_seconds)} at a typical pace"
-    out.append(f"- Length: {d.words} words, {spoken}; target {_clock(d.target_seconds)} ({d.length_verdict.replace('_', ' ')})")
+    spoken = f"{d.words} words, {_clock(d.talk_seconds)} spoken in all" if d.talk_seconds else f"{d.words} words in all"
+    story = _clock(d.estimated_seconds) + ("" if d.talk_seconds else " at a typical pace")
+    out.append(f"- Length: {spoken}; the opening story took {story} against a "
+               f"{_clock(d.target_seconds)} target ({d.length_verdict.replace('_', ' ')})")
     if d.words_per_minute is not None:
         out.append(f"- Pace: {d.words_per_minute:.0f} words per minute")
     if d.long_pauses is not None:
