@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -12,9 +13,19 @@ from conftest import REPO, cli_env, run_cli
 from interviewer.catalog import load_catalog
 from interviewer.engine import CONSTRAINT_SIGNALS, CURVEBALL_FLAGS, PROBE_SIGNALS, SYNTHESIS_SIGNALS
 from interviewer.errors import CatalogError
+from interviewer.llm.persona import MAX_LEADIN, MAX_WORDS, check_sentence, leak
 from interviewer.models import SIGNAL_IDS, Level, RoundKind
 
 PLACEHOLDERS = {"system", "number", "quote", "person"}
+# what the engine fills placeholders with, at a typical length (see engine._fills: a quote is cut to <= 12 words)
+SAMPLE_FILLS = {
+    "system": "the checkout API",
+    "number": "30 percent",
+    "quote": "I rolled it back the moment I saw",
+    "person": "the on-call engineer",
+}
+CLOSERS = "\"'\u201d\u2019)"
+SENTENCE_RX = re.compile(rf".*?[.?!][{CLOSERS}]*(?=\s|$)", re.S)  # as the persona cuts a streamed reply
 REQUIRED_ROUND_TARGETS = (
     [(RoundKind.probe, s) for s in PROBE_SIGNALS]
     + [(RoundKind.constraint, s) for s in CONSTRAINT_SIGNALS]
@@ -90,6 +101,41 @@ def test_personas_do_not_share_lines(catalog):
         for f in p.followups:
             assert f.text not in seen, f"{p.id}/{f.id} repeats {seen.get(f.text)}"
             seen[f.text] = f"{p.id}/{f.id}"
+
+
+def _spoken_forms(persona) -> list[tuple[str, str]]:
+    """Every offline line as it would be said: the text with sample fills, and the plain fallback."""
+    out = []
+    for f in persona.followups:
+        for kind, template in (("text", f.text), ("fallback", f.fallback)):
+            if template:
+                said = template.format_map({n: SAMPLE_FILLS[n] for n in _fields(template)})
+                out.append((f"{persona.id}/{f.id} {kind}", " ".join(said.split())))
+    return out
+
+
+def test_every_offline_follow_up_is_one_short_question(catalog):
+    """The offline lines obey the rule the LLM's phrasing is held to (interviewer.llm.persona): one
+    question, at most MAX_WORDS words, at most MAX_LEADIN short statements before it, no praise."""
+    lines = [line for p in catalog.personas.values() for line in _spoken_forms(p)]
+    assert len(lines) >= 150
+    problems = []
+    for where, said in lines:
+        sentences = [m.strip() for m in SENTENCE_RX.findall(said)]
+        words = len(re.findall(r"[\w'\u2019-]+", said))
+        if said.count("?") != 1 or not said.rstrip(CLOSERS).endswith("?"):
+            problems.append(f"{where}: not exactly one question, at the end: {said}")
+        elif words > MAX_WORDS:
+            problems.append(f"{where}: {words} words: {said}")
+        elif len(sentences) > MAX_LEADIN + 1 or " ".join(sentences) != said:
+            problems.append(f"{where}: more than {MAX_LEADIN} sentence before the question: {said}")
+        elif leak(said) is not None:
+            problems.append(f"{where}: praise or grading ({leak(said)!r}): {said}")
+        else:
+            why = next((w for i, s in enumerate(sentences) if (w := check_sentence(s, sentences[:i], []))), None)
+            if why:
+                problems.append(f"{where}: {why}: {said}")
+    assert not problems, f"{len(problems)} offline lines break the one-question rule:\n" + "\n".join(problems)
 
 
 # --- user data files ------------------------------------------------------------------------
