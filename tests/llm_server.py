@@ -35,6 +35,33 @@ ACCESS_LOG_POLLS = 20  # re-read the access log until its count is stable across
 ACCESS_LOG_POLL_S = 0.2
 
 
+class BlackHole:
+    """A port whose listen backlog is full: connections are never accepted, so connecting times out (a
+    host that drops packets, made on loopback). Use as a context manager; `base_url` points at it."""
+
+    FILLERS = 4
+
+    def __enter__(self) -> BlackHole:
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(0)
+        port = self._server.getsockname()[1]
+        self._fillers = []
+        for _ in range(self.FILLERS):
+            c = socket.socket()
+            c.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                c.connect(("127.0.0.1", port))
+            self._fillers.append(c)
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for c in self._fillers:
+            c.close()
+        self._server.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

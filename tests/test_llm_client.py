@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from llm_server import Fault, FaultServer, free_port
+from llm_server import BlackHole, Fault, FaultServer, free_port
 
 from interviewer.llm import config as cfg
 from interviewer.llm.client import ChatClient, backoff_seconds
@@ -124,6 +124,14 @@ def test_connection_refused_is_typed() -> None:
     with pytest.raises(LLMUnavailable, match="cannot connect") as e:
         client_for(f"http://127.0.0.1:{free_port()}/v1", clock, max_attempts=3).chat(HELLO)
     assert e.value.attempts == 3 and len(clock.sleeps) == 2
+
+
+def test_connect_timeout_is_retried_then_typed() -> None:
+    """A host that never completes the handshake: each attempt gives up after the connect timeout."""
+    clock = FakeClock()
+    with BlackHole() as hole, pytest.raises(LLMUnavailable, match="timed out") as e:
+        client_for(hole.base_url, clock, connect_timeout=0.2, max_attempts=2).chat(HELLO)
+    assert e.value.attempts == 2 and len(clock.sleeps) == 1
 
 
 def test_dropped_connection_is_retried(fault_server: FaultServer) -> None:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from llm_server import Fault, FaultServer, free_port
+from llm_server import BlackHole, Fault, FaultServer, free_port
 from test_llm_client import FakeClock, client_for
 
 from interviewer.interview import InterviewSetup, run_interview
@@ -86,6 +86,14 @@ def test_connection_refused_runs_the_whole_interview_offline(catalog, tmp_path: 
     assert_no_turn_lost(session, result)
     assert all(t.phrased_by == "offline" for t in session.turns)
     assert any("cannot connect" in n for n in session.grades[0].notes)
+
+
+def test_a_connect_timeout_runs_the_whole_interview_offline(catalog, tmp_path: Path) -> None:
+    with BlackHole() as hole:
+        result, session, _ = run(catalog, tmp_path, hole.base_url, connect_timeout=0.2, max_attempts=2)
+    assert_no_turn_lost(session, result)
+    assert all(t.phrased_by == "offline" for t in session.turns)
+    assert any("timed out" in n for n in session.grades[0].notes)
 
 
 def test_an_endpoint_dying_mid_interview(fault_server: FaultServer, catalog, tmp_path: Path) -> None:
