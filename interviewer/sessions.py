@@ -31,7 +31,15 @@ from .models import (
 )
 from .protocols import Grader
 from .report.html import HistoryPoint, render_html
-from .store import LOG_NAME, SessionStore, SessionWriter, read_session, write_atomic
+from .store import (
+    CLOSING_AUDIO,
+    GREETING_AUDIO,
+    LOG_NAME,
+    SessionStore,
+    SessionWriter,
+    read_session,
+    write_atomic,
+)
 
 SPARK_CHARS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 GRADE_FILE = "grade-v{version}.json"
@@ -175,11 +183,16 @@ def replay_lines(session: Session) -> list[str]:
 
 
 def audio_sequence(folder: Path, session: Session) -> Iterator[tuple[str, Path]]:
-    """The saved audio of both sides in conversation order: (label, file)."""
+    """The saved audio of both sides in conversation order: (label, file), greeting and closing included
+    where they were saved."""
+    if session.turns and (folder / GREETING_AUDIO).is_file():
+        yield "greeting", folder / GREETING_AUDIO
     for t in session.turns:
         for who, name in (("interviewer", t.question_audio), ("candidate", t.answer_audio)):
             if name:
                 yield f"turn {t.index + 1} {who}", folder / name
+    if session.turns and (folder / CLOSING_AUDIO).is_file():
+        yield "closing", folder / CLOSING_AUDIO
 
 
 def play_audio(folder: Path, session: Session, out=None, echo=print) -> int:

@@ -20,6 +20,8 @@ from .models import Event, Graded, Session, SessionEnded, SessionStarted, TurnCo
 
 SESSIONS_ENV = "INTERVIEWER_SESSIONS"
 LOG_NAME = "session.jsonl"
+GREETING_AUDIO = "greeting.wav"  # the persona's opening and closing words, in voice sessions
+CLOSING_AUDIO = "closing.wav"
 _EVENT = TypeAdapter(Event)
 
 

@@ -185,15 +185,20 @@ def _alsa_home(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.mark.audio
 def test_replay_audio_plays_both_sides_in_order(catalog, store, tmp_path):
     res = make_session(catalog, store, STRONG[:3], audio=True, quit_after=3)
+    from interviewer.voice.tts import write_wav
+
+    for name in ("greeting.wav", "closing.wav"):  # a voice session saves the persona's first and last words
+        write_wav(res.folder / name, (0.2 * np.sin(np.arange(4000) / 5)).astype(np.float32), 16_000)
     home, sink = _alsa_home(tmp_path)
     out = cli(store, "replay", res.session_id, "--audio", HOME=str(home))
     assert out.returncode == 0, out.stderr
-    played = re.findall(r"\u25b6 turn (\d) (interviewer|candidate): (\S+)", out.stdout)
-    assert played == [(str(i + 1), who, f"turn{i}-{kind}.wav") for i in range(3)
-                      for who, kind in (("interviewer", "question"), ("candidate", "answer"))]
+    played = re.findall(r"\u25b6 ([a-z0-9 ]+): (\S+)", out.stdout)
+    assert played == [("greeting", "greeting.wav"), *[
+        (f"turn {i + 1} {who}", f"turn{i}-{kind}.wav") for i in range(3)
+        for who, kind in (("interviewer", "question"), ("candidate", "answer"))], ("closing", "closing.wav")]
     from interviewer.voice.tts import read_wav
 
-    clips = [read_wav(res.folder / name).samples for *_, name in played]
+    clips = [read_wav(res.folder / name).samples for _, name in played]
     heard = np.fromfile(sink, dtype="<f4")  # the stream's float32 samples, as the device received them
     assert heard.size >= sum(c.size for c in clips)  # every clip reached the device
     start = 0

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import InputFileError
 from ..interview import Answer, Said
 from ..protocols import SAMPLE_RATE, TTS, AudioOut
+from ..store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
 from .stt import load_audio
@@ -193,7 +194,7 @@ class VoiceChannel:
     def _audio_name(self, turn_index: int | None) -> str:
         if turn_index is not None:
             return f"turn-{turn_index:02d}-question.wav"
-        return "closing.wav" if self._asked else "greeting.wav"
+        return CLOSING_AUDIO if self._asked else GREETING_AUDIO
 
     def _wait_playback(self, detector: BargeDetector | None) -> bool:
         """Wait for the current playback; with barge-in, stop it when the candidate talks. True if barged."""
