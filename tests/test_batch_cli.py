@@ -161,6 +161,18 @@ def test_questions_come_from_sidecar_manifest_flag_and_session(first_run, mixed)
     assert recs["session-one"]["question"] == session_q
 
 
+def test_an_explicit_manifest_names_the_question_and_a_bad_one_is_named(mixed, tmp_path):
+    manifest = tmp_path / "questions.csv"
+    manifest.write_text('file,question\nfrank.txt,"What was the hardest call you made during the outage?"\n')
+    proc = grade(str(mixed / "frank.txt"), "--manifest", str(manifest), "--format", "json", cache=tmp_path / "c")
+    assert proc.returncode == 0, proc.stderr
+    assert records(proc.stdout)["frank.txt"]["question"] == "What was the hardest call you made during the outage?"
+    broken = tmp_path / "broken.csv"
+    broken.write_text("name,prompt\nfrank.txt,what?\n")
+    bad = grade(str(mixed / "frank.txt"), "--manifest", str(broken), cache=tmp_path / "c")
+    assert bad.returncode == 2 and "broken.csv" in bad.stderr and "'file' and a 'question' column" in bad.stderr
+
+
 def test_out_folder_has_jsonl_csv_and_html_index(first_run):
     proc, out, _ = first_run
     lines = (out / "results.jsonl").read_text().splitlines()

@@ -111,6 +111,31 @@ def test_regrade_appends_a_version_and_never_overwrites(catalog, store):
     assert len(read_session(folder).grades) == 3
 
 
+def test_regrade_with_another_rubric_from_a_data_dir(catalog, store, tmp_path):
+    """`--regrade --rubric R` with R a user's rubric: a new version graded with it, and what changed."""
+    import yaml
+
+    from interviewer.catalog import builtin_dir
+
+    res = make_session(catalog, store, STRONG)
+    data = yaml.safe_load((builtin_dir("rubric") / "production-incident.yaml").read_text())
+    data["id"], data["name"] = "strict-incident", "Strict incident"
+    for signal in data["signals"]:
+        if signal["id"] == "mitigation":
+            signal["weight"] = 4.0  # a coach who cares most about stopping the bleeding
+    (tmp_path / "mine" / "rubric").mkdir(parents=True)
+    (tmp_path / "mine" / "rubric" / "strict.yaml").write_text(yaml.safe_dump(data))
+    out = cli(store, "replay", res.session_id, "--regrade", "--rubric", "strict-incident",
+              "--data-dir", str(tmp_path / "mine"))
+    assert out.returncode == 0, out.stderr
+    assert "re-graded as version 2" in out.stdout
+    v1, v2 = read_session(res.folder).grades
+    assert v1.rubric == "production-incident" and v2.rubric == "strict-incident"
+    assert v2.overall.score != v1.overall.score and "overall" in out.stdout
+    unknown = cli(store, "replay", res.session_id, "--regrade", "--rubric", "no-such-rubric")
+    assert unknown.returncode == 2 and "no-such-rubric" in unknown.stderr and "production-incident" in unknown.stderr
+
+
 def test_grade_diff_names_what_changed_per_signal(catalog):
     rubric = catalog.rubrics["production-incident"]
     turns = [Turn(index=0, round=RoundKind.opening, question="q", answer=" ".join(WEAK))]
