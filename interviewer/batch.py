@@ -1,14 +1,13 @@
-"""`interviewer grade FILE...`: transcripts, one result per input, failures named and counted.
+"""Transcripts for `interviewer grade`: reading a .txt answer or dialogue into turns, one result per input.
 
 The seam is `grade_input(path, ctx) -> list[GradeResult]`: one input path (a file, or a folder of them) in,
-one result per graded item out, a failed item carrying its error instead of a report. The command itself
-(recordings and session folders too, streaming, caching, --out) lives in `batch_runner`, which grades each
-transcript through this seam.
+one result per graded item out, a failed item carrying its error instead of a report. The `grade` command
+itself (recordings and session folders too, streaming, caching, --out) is `batch_runner.grade_command`,
+which grades each transcript through this seam.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from dataclasses import dataclass, field
@@ -137,11 +136,3 @@ def grade_input(path: Path, ctx: GradeContext) -> list[GradeResult]:
         except InterviewerError as e:
             results.append(GradeResult(source=str(item), error=str(e)))
     return results
-
-
-def grade_command(args: argparse.Namespace) -> int:
-    """Grade every input: transcripts through `grade_input` above, recordings and session folders too, with
-    results streamed, cached and written to --out (see interviewer.batch_runner). Exit 1 when any failed."""
-    from .batch_runner import grade_command as run
-
-    return run(args)

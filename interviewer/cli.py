@@ -136,7 +136,7 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .batch import grade_command
+    from .batch_runner import grade_command
 
     return grade_command(args)
 

@@ -43,8 +43,7 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
     files["latin1"].write_bytes("Le d\u00e9ploiement a \u00e9chou\u00e9.".encode("latin-1"))
     files["empty"].write_bytes(b"")
     files["blank"].write_text(" \n\t\n", encoding="utf-8")
-    files["nodir"].mkdir()
-    (files["nodir"] / "notes.md").write_text("not a transcript", encoding="utf-8")
+    files["nodir"].mkdir()  # a folder with nothing in it: one error row naming it
     return files
 
 
@@ -75,6 +74,18 @@ def test_json_lines_with_good_and_bad_inputs(inputs):
         assert set(by[key]) == {"source", "error"}
         assert str(inputs[key]) in by[key]["error"]  # the message names the input
     assert "5 of 7 inputs could not be graded" in r.stderr
+
+
+def test_a_file_that_is_not_a_transcript_inside_a_folder_gets_its_own_row(tmp_path):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "notes.md").write_text("not a transcript", encoding="utf-8")
+    r = run_cli("grade", str(folder), "--format", "json")
+    assert r.returncode == 1
+    rows = {Path(rec["source"]).name: rec for rec in map(json.loads, r.stdout.splitlines())}
+    assert "error" not in rows["a.txt"]
+    assert "unsupported file type .md" in rows["notes.md"]["error"]
 
 
 def test_markdown_output_names_each_input_and_each_failure(inputs):
