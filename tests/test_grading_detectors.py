@@ -309,6 +309,14 @@ def test_counterfactual_is_not_prevention() -> None:
     assert a.scores["reflection"] >= 2
 
 
+def test_a_change_that_caused_the_incident_is_not_prevention() -> None:
+    """"lowered by a config change" describes the trigger; only what was done afterwards prevents."""
+    a = assess("The cause was a connection pool limit lowered by a config change that skipped the canary.")
+    assert a.scores["prevention"] == 0 and not a.evidence.get("prevention")
+    b = assess("Afterwards we lowered the pool limit on every service and added a canary for config changes.")
+    assert b.scores["prevention"] >= 2
+
+
 def test_concrete_prevention_with_timing_and_proof() -> None:
     a = assess(
         "After the postmortem we added an alert that pages at 30 days before expiry for every certificate, "

@@ -571,6 +571,7 @@ PREVENT_VERB_RX = _rx(
     r"checks?|"
     r"alerts?|pages?|fails?|rejects?|validates?|gets?|is|are|goes|go|uses?|must|can't|cannot)|"
     r"we\s+now|now\s+we|there(?:'s|\s+is)\s+now|today\s+(?:every|the|our|all))\b"
+    r"(?!\s+(?:by|in\s+the\s+(?:bad|faulty|broken)))"  # "a limit lowered by a config change" is the cause, not a fix
 )
 COUNTERFACTUAL_RX = _rx(
     r"\b(?:would|should|could|might)\s+have\b|\b(?:would|should|could)'ve\b|\bI\s+wish\b|\bif\s+I\s+(?:did|"
