@@ -175,6 +175,30 @@ def test_timeline_marks_described_and_missing_phases(strong, weak):
     assert wsvg.count('class="node off"') >= 2
 
 
+def test_delivery_section_shows_the_measured_figures(rubric):
+    """Pace, pauses, fillers and I vs we from word timings reach the page, with the filler caveat."""
+    from interviewer.models import WordTiming
+
+    said = "Um I rolled back the deploy and then we watched errors fall."
+    words, t = [], 0.0
+    for i, w in enumerate(said.split()):
+        t += 2.5 if i == 6 else 0.1  # one long pause, before "we"
+        words.append(WordTiming(word=w, start=t, end=t + 0.3))
+        t += 0.3
+    turns = [Turn(index=0, round=RoundKind.opening, question="q", answer=said, words=words,
+                  answer_audio="turn-00-answer.wav")]
+    report = OfflineGrader().grade(turns, rubric, Level.L5, "q")
+    d = report.delivery
+    html = render_html(report, turns, rubric=rubric)
+    section = html[html.index('id="delivery"'):html.index("</section>", html.index('id="delivery"'))]
+    cells = dict(re.findall(r'<div class="stat"><span>([^<]+)</span><b>([^<]+)</b>', section))
+    assert cells["Pace"] == f"{d.words_per_minute:.0f} wpm" and d.words_per_minute > 0
+    assert cells["Long pauses"] == "1"
+    assert cells["I vs we"] == "50% I" and d.i_count == 1 and d.we_count == 1
+    assert cells["Fillers"].startswith(f"{d.filler_rate:.1f}") and d.fillers == {"um": 1}
+    assert "lower bound" in section
+
+
 def test_sparkline_scales_to_the_top():
     svg = sparkline_svg([0, 4], top=4, width=100, height=20)
     assert 'points="2.0,18.0 98.0,2.0"' in svg
