@@ -204,7 +204,7 @@ def main() -> int:
           f"(other work on the machine slows every run alike)")
     print(f"{'run':<22} {'files':>5} {'audio s':>8} {'wall s':>7} {'x real time':>11} {'audio s/CPU s':>13} "
           f"{'peak RSS MB':>11}")
-    rows = [row for b, p in pairs for row in (("one at a time (base)", b), ("pipeline", p))]
+    rows = [row for b, p in pairs for row in (("one at a time, beam 5", b), ("pipeline", p))]
     rows += [("one at a time, greedy", greedy)]
     rows += [("pipeline", runs[c]) for c in counts if c != small]
     for label, r in rows:

@@ -48,6 +48,22 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory):
+    """One folder of espeak-ng renders for the run (skips without espeak-ng)."""
+    from voice_audio import speech_cache
+
+    return speech_cache(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny_stt():
+    """The real tiny.en model, loaded once."""
+    from voice_audio import tiny_model
+
+    return tiny_model()
+
+
 @pytest.fixture
 def sessions_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private session store for one test (also exported for subprocesses)."""

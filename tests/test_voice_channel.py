@@ -10,7 +10,7 @@ import wave
 import numpy as np
 import pytest
 from conftest import run_cli
-from voice_audio import answer, speech_cache, tiny_model, wer, write_wav
+from voice_audio import answer, tiny_model, wer, write_wav
 
 from interviewer.errors import InputFileError
 from interviewer.models import Voice
@@ -27,11 +27,6 @@ ANSWERS = [
     ["The order database ran out of connections at lunch time.", "I failed over to the replica first."],
     ["We told support every twenty minutes in the incident channel."],
 ]
-
-
-@pytest.fixture(scope="module")
-def speech_dir(tmp_path_factory):
-    return speech_cache(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

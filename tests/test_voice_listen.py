@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from voice_audio import SR, VOICES, answer, answers_for_wer, silence, speech_cache, tiny_model, wer
+from voice_audio import SR, VOICES, answer, answers_for_wer, silence, wer
 
 from interviewer.protocols import Transcription
 from interviewer.voice.audio import ArraySource
@@ -16,15 +16,6 @@ from interviewer.voice.vad import FRAME, SileroVAD, TurnConfig, TurnSegmenter
 
 pytestmark = pytest.mark.audio
 
-
-@pytest.fixture(scope="session")
-def speech_dir(tmp_path_factory):
-    return speech_cache(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def tiny_stt():
-    return tiny_model()
 
 FIRST = "The checkout service started timing out right after the morning deploy."
 SECOND = "I rolled the release back and the error rate returned to normal."

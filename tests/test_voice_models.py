@@ -44,17 +44,17 @@ def test_base_is_joined_once_verified_and_rebuilt_when_damaged(tmp_path, monkeyp
 
 
 @pytest.mark.audio
-def test_base_model_transcribes_spoken_answers(tmp_path, tmp_path_factory, monkeypatch):
+def test_base_model_transcribes_spoken_answers(tmp_path, speech_dir, monkeypatch):
     """The joined base model really recognizes speech: WER on synthetic voices, and silence stays empty."""
     import numpy as np
-    from voice_audio import answers_for_wer, speech_cache, wer
+    from voice_audio import answers_for_wer, wer
 
     from interviewer.voice.stt import WhisperSTT
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     stt = WhisperSTT("base")
     assert stt.transcribe(np.zeros(16000, dtype=np.float32)).text.strip() == ""
-    spoken = answers_for_wer(speech_cache(tmp_path_factory), 4)
+    spoken = answers_for_wer(speech_dir, 4)
     rates = [wer(s.text, stt.transcribe(s.audio).text) for s in spoken]
     print("base WER per answer:", [round(r, 3) for r in rates])
     assert float(np.mean(rates)) <= 0.3 and max(rates) <= 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from voice_audio import speech_cache, tiny_model, to_16k, wer
+from voice_audio import to_16k, wer
 
 from interviewer.models import Voice
 from interviewer.voice.tts import Pyttsx3TTS, espeak_library, match_voice, read_wav, write_wav
@@ -12,14 +12,6 @@ from interviewer.voice.tts import Pyttsx3TTS, espeak_library, match_voice, read_
 pytestmark = pytest.mark.audio
 
 
-@pytest.fixture(scope="session")
-def speech_dir(tmp_path_factory):
-    return speech_cache(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def tiny_stt():
-    return tiny_model()
 QUESTION = "Walk me through how you first noticed that the service was failing."
 
 needs_espeak = pytest.mark.skipif(espeak_library() is None, reason="espeak-ng is not installed")

@@ -2,9 +2,10 @@
 
 Audio arrives as 16 kHz mono float32 arrays; decoding files happens at the edge, in `load_audio`.
 Domain biasing is kept only where bench/bench_wer.py showed it helps (24 espeak-ng answers, six voices):
-- base: every variant made it worse (WER none 0.173, initial prompt 0.226, hotwords 0.257);
+- base: every variant made it worse (WER none 0.173, initial prompt 0.227, hotwords 0.264);
 - tiny.en: hotwords lowered WER a little (0.277 -> 0.254; an initial prompt 0.268) but made every call
-  about 2.4x slower, which the streaming transcriber cannot afford within the turn-latency budget.
+  1.5x to 2.4x slower (real-time factor 0.050 -> 0.074 in the 2026-12-01 run), which would push the tail
+  transcription of a three-minute answer (412 ms p50 in bench_latency) toward the 800 ms turn budget.
 So no model is biased by default (`DEFAULT_BIAS`); the options stay for the benchmark and for callers.
 A prompt full of fillers keeps most "um"/"uh" (tiny.en 0/16 -> 15/16, base 7/16 -> 14/16) but raises WER on
 fluent answers by 13-52%, so it is not used either: filler counts are a lower bound.
