@@ -26,6 +26,8 @@ from ..models import Voice
 from ..protocols import Speech
 
 RENDER_TIMEOUT_S = 30.0
+RENDER_ATTEMPTS = 3
+WAV_HEADER_BYTES = 44
 INSTALL_HINT = "install it with: sudo apt-get install espeak-ng"
 
 
@@ -61,7 +63,9 @@ class Pyttsx3TTS:
         self.voice_id = self._apply(self.voice)
 
     def _finished(self, name: object = None, completed: bool = True) -> None:
-        self._done.set()
+        # the driver does not pass the utterance's name reliably, but one render runs at a time (the lock)
+        if completed:
+            self._done.set()
 
     def _apply(self, voice: Voice) -> str | None:
         self._engine.setProperty("rate", int(voice.rate))
@@ -79,16 +83,21 @@ class Pyttsx3TTS:
         if not text:
             return Speech(np.zeros(0, dtype=np.float32), 22_050)
         with self._lock, tempfile.TemporaryDirectory(prefix="interviewer-tts-") as d:
-            path = Path(d) / "speech.wav"
             self._apply(self.voice)  # another persona's instance may have changed the global engine
-            self._done.clear()
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._engine.save_to_file(text, str(path))
-                self._engine.runAndWait()
-                finished = self._done.wait(RENDER_TIMEOUT_S)
-            if not finished or not path.is_file():
-                raise TTSUnavailable(f"the speech synthesizer produced no audio for {text[:40]!r}")
-            return read_wav(path)
+            for attempt in range(RENDER_ATTEMPTS):
+                path = Path(d) / f"speech-{attempt}.wav"
+                self._done.clear()
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine.save_to_file(text, str(path))
+                    self._engine.runAndWait()
+                    finished = self._done.wait(RENDER_TIMEOUT_S)
+                # now and then the espeak driver hands back a file with no samples: render it again
+                if finished and path.is_file() and path.stat().st_size > WAV_HEADER_BYTES:
+                    speech = read_wav(path)
+                    if len(speech.samples):
+                        return speech
+            raise TTSUnavailable(f"the speech synthesizer produced no audio for {text[:40]!r} "
+                                 f"in {RENDER_ATTEMPTS} attempts")
 
 
 def match_voice(wanted: str, voices: list) -> str | None:
