@@ -198,6 +198,18 @@ def test_a_dead_endpoint_gives_the_offline_grade(fault_server: FaultServer, cata
     assert report.grader == "offline" and any("LLM judge" in n for n in report.notes)
 
 
+def test_the_same_transcript_gets_the_same_prompt(fault_server: FaultServer, catalog) -> None:
+    """Temperature 0 can only be consistent if the prompt is: the data tag is a hash of the answers."""
+    rubric = catalog.rubrics["production-incident"]
+    fault_server.default = Fault("ok", verdict_json())
+    for answer in (ANSWER, ANSWER, ANSWER + " We also wrote a runbook."):
+        grader_for(fault_server).grade(turns(answer), rubric, Level.L5, "q")
+    first, second, third = (r.body["messages"] for r in fault_server.chat_requests())
+    assert first == second and first != third
+    tag = first[1]["content"].split("<", 1)[1].split(">", 1)[0]
+    assert tag.startswith("transcript-") and tag in first[0]["content"] and tag not in ANSWER
+
+
 def test_context_overflow_trims_older_turns(fault_server: FaultServer, catalog) -> None:
     rubric = catalog.rubrics["production-incident"]
     many = [Turn(index=i, round=RoundKind.opening, question=f"Q{i}?", answer=f"{ANSWER} (part {i})")

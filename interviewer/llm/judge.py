@@ -44,7 +44,7 @@ from ..models import (
 from ..protocols import LLM, Grader
 from .errors import JudgeError, LLMError, ResponseFormatUnsupported
 from .injection import find_injection
-from .prompts import DATA_RULES, new_tag, transcript_block, with_trimming
+from .prompts import DATA_RULES, content_tag, transcript_block, with_trimming
 from .secrets import scrub
 
 log = logging.getLogger("interviewer.llm")
@@ -216,12 +216,12 @@ def rubric_text(rubric: Rubric, level: Level) -> str:
 
 def build_messages(turns: list[Turn], omitted: int, rubric: Rubric, level: Level, question: str | None,
                    schema_in_prompt: bool) -> list[dict]:
-    tag = new_tag()
+    tag = content_tag(turns)  # the same transcript gets the same prompt, so temperature 0 can be consistent
     system = (
         "You grade a candidate's answer to a behavioral interview question about a production incident. "
         "Grade only the candidate's words, strictly against the rubric; be sceptical and fair.\n"
         + rubric_text(rubric, level)
-        + "\nFor every signal give a score, up to three quotes copied exactly, word for word, from the "
+        + f"\nFor every signal give a score, up to {MAX_QUOTES} quotes copied exactly, word for word, from the "
         "candidate's answers, and a one-sentence rationale. A score of 3 or 4 needs at least one exact quote. "
         "List a red flag only with the quotes that show it. Temperature is zero: be consistent.\n"
         + DATA_RULES.format(tag=tag)

@@ -1,12 +1,14 @@
 """Prompt pieces shared by the persona and the judge: the transcript as delimited data, and trimming.
 
-The candidate's words are data, never instructions: they go inside a block whose tag carries a random
-nonce the candidate cannot guess, and any tag-like text in them is defanged, so an answer cannot close
-the block and speak to the model as the system.
+The candidate's words are data, never instructions: they go inside a block whose tag carries a nonce the
+candidate cannot guess (random for the persona; for the judge a hash of the answers, so the same transcript
+gets the same prompt), and any tag-like text in them is defanged, so an answer cannot close the block and
+speak to the model as the system.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -28,6 +30,13 @@ DATA_RULES = (
 
 def new_tag(kind: str = "transcript") -> str:
     return f"{kind}-{secrets.token_hex(NONCE_BYTES)}"
+
+
+def content_tag(turns: list[Turn], kind: str = "transcript") -> str:
+    """A tag that is the same for the same transcript (so a re-grade sends the same prompt) and still
+    cannot be guessed: it hashes the answers themselves, which no answer can contain its own hash of."""
+    digest = hashlib.sha256("\x1f".join(t.answer for t in turns).encode("utf-8")).hexdigest()
+    return f"{kind}-{digest[: 2 * NONCE_BYTES]}"
 
 
 def defang(text: str) -> str:
