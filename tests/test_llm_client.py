@@ -214,6 +214,12 @@ def test_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch, fau
         load_config(None)
 
 
+def test_ollama_default_is_a_model_that_was_pulled() -> None:
+    assert cfg.pick_ollama_model(["qwen2.5:3b", "llama3.2:latest"]) == "llama3.2:latest"
+    assert cfg.pick_ollama_model(["qwen2.5:3b", "mistral:7b"]) == "qwen2.5:3b"
+    assert cfg.pick_ollama_model([]) == cfg.DEFAULT_OLLAMA_MODEL
+
+
 def test_display_url_drops_credentials() -> None:
     assert display_url("https://me:secret@llm.example:8443/v1") == "https://llm.example:8443/v1"
     assert endpoint_kind("http://127.0.0.1:11434/v1") == "ollama"

@@ -114,27 +114,39 @@ def make_openai(
 
 
 def default_model(base_url: str | None) -> str:
-    """A sensible model for the endpoint kind; for other servers, the first model they list."""
+    """A sensible model for the endpoint kind: OpenAI's default; on Ollama a pulled model (llama3.2 if it is
+    there); for other servers the first model they list."""
     kind = endpoint_kind(base_url)
     if kind == "openai":
         return DEFAULT_OPENAI_MODEL
     if kind == "ollama":
-        return DEFAULT_OLLAMA_MODEL
+        try:
+            return pick_ollama_model(list_models(base_url))
+        except LLMUnavailable:
+            return DEFAULT_OLLAMA_MODEL  # not running yet: the usual model, and doctor will say what is wrong
+    models = list_models(base_url)
+    if not models:
+        raise LLMUnavailable(f"no model named (--model or {MODEL_ENV}) and {display_url(base_url)} lists none")
+    return models[0]
+
+
+def pick_ollama_model(listed: list[str]) -> str:
+    """The default model if it was pulled (any tag), else the first pulled model, else the default name."""
+    preferred = [m for m in listed if m.split(":", 1)[0] == DEFAULT_OLLAMA_MODEL]
+    return (preferred or listed or [DEFAULT_OLLAMA_MODEL])[0]
+
+
+def list_models(base_url: str | None) -> list[str]:
+    """The model ids the server lists at /models; LLMUnavailable when it does not answer."""
     client = make_openai(base_url, connect_timeout=MODELS_TIMEOUT, read_timeout=MODELS_TIMEOUT)
     try:
-        models = [m.id for m in client.models.list().data]
+        return [m.id for m in client.models.list().data]
     except Exception as e:
         err = LLMUnavailable(
             f"no model named (--model or {MODEL_ENV}) and {display_url(base_url)}/models did not answer: "
             f"{scrub(str(e)) or type(e).__name__}"
         )
-    else:
-        err = None
-    if err is not None:
-        raise err from None
-    if not models:
-        raise LLMUnavailable(f"no model named (--model or {MODEL_ENV}) and {display_url(base_url)} lists none")
-    return models[0]
+    raise err from None  # outside the handler: the original (which may hold the key) is not kept
 
 
 def load_config(args: argparse.Namespace | None = None) -> LLMConfig | None:
