@@ -202,6 +202,13 @@ def test_practice_with_answer_files_runs_the_whole_voice_loop(speech_dir, tmp_pa
     assert "words per minute" in (session / "report.md").read_text()
 
 
+def test_push_to_finish_without_a_terminal_is_refused_with_a_reason(tmp_path):
+    proc = run_cli("practice", "--push-to-finish", "--sessions", str(tmp_path / "s"), input="")
+    assert proc.returncode == 2
+    assert "--push-to-finish needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())  # nothing half-started
+
+
 def test_push_to_finish_with_a_real_key_thread_is_not_started_without_a_terminal():
     from interviewer.voice.channel import FinishKey
 

@@ -7,6 +7,7 @@ the laptop cannot do voice; the caller prints that and falls back to text. Model
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import InterviewerError
@@ -62,6 +63,9 @@ def open_voice(args: argparse.Namespace, persona: Persona, echo=None) -> VoiceCh
     """A FileChannel for --answers DIR, else a microphone + speaker channel (checked before models load)."""
     cfg = turn_config(args)
     answers = getattr(args, "answers", None)
+    if cfg.push_to_finish and not (sys.stdin is not None and sys.stdin.isatty()):
+        raise InterviewerError("--push-to-finish needs a terminal to press Enter in (standard input is not "
+                               "one); leave it out to end answers with a pause, or run it in a terminal")
     if answers:
         tts = Pyttsx3TTS(persona.voice)
         listener = Listener(WhisperSTT(getattr(args, "stt_model", None)), cfg)
