@@ -1,4 +1,7 @@
-"""How consistent and how right is the LLM judge? Grades the labeled set N times with the configured endpoint.
+"""How consistent and how right is the LLM judge? Grades the calibration answers N times with the configured endpoint.
+
+The answers are the calibration subset shipped for `interviewer calibrate`: written by authors the offline grader
+never trained on, each labeled by two independent labelers, so neither grader is measured on its own tuning data.
 
 Prints, per signal, agreement with the labels (presence = score >= 2) for the offline grader (the baseline,
 measured in the same run), the raw LLM judge and the combined grade, and the spread of the LLM's scores
@@ -14,12 +17,8 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from labeled_set import load_tuning  # noqa: E402
-
+from interviewer.calibrate import load_subset  # noqa: E402
 from interviewer.catalog import DEFAULT_RUBRIC, load_catalog  # noqa: E402
 from interviewer.grading import grade as offline_grade  # noqa: E402
 from interviewer.llm import LLMError, load_config, make_grader  # noqa: E402
@@ -42,7 +41,7 @@ def main() -> int:
     if config is None:
         print("No LLM endpoint configured: set OPENAI_BASE_URL and/or OPENAI_API_KEY.", file=sys.stderr)
         return 2
-    answers = load_tuning()[: args.limit] if args.limit else load_tuning()
+    answers = load_subset()[: args.limit] if args.limit else load_subset()
     rubric = load_catalog().rubrics[DEFAULT_RUBRIC]
     level = Level(args.level)
     print(f"endpoint: {config.describe()}; {len(answers)} labeled answers x {args.runs} runs at {level.value}")
@@ -74,7 +73,7 @@ def main() -> int:
     llm_seconds = (time.perf_counter() - start) / (len(answers) * args.runs)
 
     def agree(score: int, a, sid: str) -> bool:
-        return (score >= PRESENT_SCORE) == (sid in a.present)
+        return (score >= PRESENT_SCORE) == a.present[sid]
 
     print(f"\n{'signal':<14} {'offline':>8} {'llm raw':>8} {'combined':>9} {'llm spread':>11} {'changed':>8}")
     totals = defaultdict(list)

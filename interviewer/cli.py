@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: report.html in the session)")
     p.set_defaults(handler=cmd_report)
 
+    p = sub.add_parser("calibrate", help="measure the LLM judge on labeled answers and store how far to trust it")
+    _common(p)
+    p.add_argument("--model", help="LLM model name (env INTERVIEWER_MODEL); the endpoint comes from OPENAI_BASE_URL")
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="use only the first N calibration answers")
+    p.set_defaults(handler=cmd_calibrate, offline=False)
+
     p = sub.add_parser("doctor", help="check audio devices, models, TTS and the LLM endpoint")
     _common(p)
     _llm_options(p)
@@ -189,6 +195,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .session_commands import report_command
 
     return report_command(args)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate
+
+    return calibrate(args)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -24,3 +24,4 @@ class Assessment:
     flags: dict[str, list[str]]  # only raised flags appear
     entities: Entities = field(default_factory=Entities)
     time_anchors: list[str] = field(default_factory=list)  # verbatim time expressions, in order
+    ignored: list[str] = field(default_factory=list)  # sentences aimed at the grader, not counted as evidence

@@ -14,10 +14,11 @@ from ..models import (
     Turn,
     candidate_text,
 )
-from . import scoring
+from . import learned, scoring
 from .assessment import Assessment, Entities
 from .delivery import delivery_metrics
 from .detectors import Hit
+from .recognize import Recognition, observe, recognize
 from .scoring import MAX_EVIDENCE, Findings
 
 ENTITY_QUOTE_MAX_CHARS = 140
@@ -68,19 +69,29 @@ def _entities(f: Findings, evidence: dict[str, list[str]]) -> Entities:
     )
 
 
-def _assess(text: str) -> tuple[Findings, dict[str, scoring.SignalResult], Assessment]:
-    f = scoring.analyse(text)
-    results = scoring.score_signals(f)
-    flags = scoring.raise_flags(f, results)
+def _assess(text: str) -> tuple[Findings, dict[str, scoring.SignalResult], Assessment, Recognition]:
+    obs = observe(text)
+    rec = recognize(obs)
+    f = obs.findings
+    results = rec.results
     evidence = {sid: _quotes(f, results[sid].evidence) for sid in SIGNAL_IDS}
     assessment = Assessment(
         scores={sid: results[sid].score for sid in SIGNAL_IDS},
         evidence=evidence,
-        flags={fid: _quotes(f, flags[fid]) for fid in FLAG_IDS if fid in flags},
+        flags={fid: _quotes(f, rec.flags[fid]) for fid in FLAG_IDS if fid in rec.flags},
         entities=_entities(f, evidence),
         time_anchors=[h.of(text) for h in f.times],
+        ignored=obs.ignored_quotes,
     )
-    return f, results, assessment
+    return f, results, assessment, rec
+
+
+def ignored_note(quotes: list[str]) -> str:
+    shown = "; ".join(f'"{q[:80]}"' for q in quotes[:3])
+    return (
+        f"{len(quotes)} sentence(s) were not counted as evidence: they address the grader, claim coverage of "
+        f"rubric topics, or list terms without a story ({shown})."
+    )
 
 
 def assess(text: str) -> Assessment:
@@ -111,7 +122,8 @@ def grade(turns: list[Turn], rubric: Rubric, level: Level, question: str | None 
     """Grade the candidate's answers in `turns` against `rubric` as expected at `level`."""
     level = Level(level)
     text = candidate_text(turns)
-    _, results, a = _assess(text)
+    _, results, a, rec = _assess(text)
+    bands = learned.shipped_bands() if rec.calibrated else None
     scores = scoring.level_adjusted(results, level)
     flag_ids = [fid for fid in FLAG_IDS if fid in a.flags]
     known_signals = {s.id for s in rubric.signals}
@@ -126,7 +138,7 @@ def grade(turns: list[Turn], rubric: Rubric, level: Level, question: str | None 
         for sid in SIGNAL_IDS
         if sid in known_signals
     ]
-    result = scoring.overall(scores, flag_ids, rubric, level)
+    result = scoring.overall(scores, flag_ids, rubric, level, bands)
     return GradeReport(
         rubric=rubric.id,
         level=level,
@@ -136,8 +148,9 @@ def grade(turns: list[Turn], rubric: Rubric, level: Level, question: str | None 
         flags=[FlagHit(id=fid, evidence=a.flags[fid]) for fid in flag_ids],
         delivery=delivery_metrics(turns),
         overall=result,
-        improvements=scoring.improvements(scores, flag_ids, rubric, level),
+        improvements=scoring.improvements(scores, flag_ids, rubric, level, bands),
         summary=summarize(scores, flag_ids, result, level),
+        notes=[n for n in (rec.note, ignored_note(a.ignored) if a.ignored else "") if n],
     )
 
 

@@ -526,8 +526,8 @@ def weights(rubric: Rubric, level: Level) -> dict[str, float]:
     return {s.id: s.weight * extra.get(s.id, 1.0) for s in rubric.signals}
 
 
-def _raw_score(scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level) -> float:
-    """Weighted signal score on 0-100 minus flag penalties, not yet clamped."""
+def raw_score(scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level) -> float:
+    """Weighted signal score on 0-100 minus flag penalties, not yet calibrated or clamped."""
     w = weights(rubric, level)
     total = sum(w.values()) * MAX_SCORE
     raw = sum(w[sid] * scores.get(sid, 0) for sid in w) / total * 100 if total else 0.0
@@ -535,8 +535,28 @@ def _raw_score(scores: dict[str, int], flags: list[str], rubric: Rubric, level: 
     return raw - sum(rubric.flag(fid).penalty for fid in flags if fid in known)
 
 
-def overall_score(scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level) -> float:
-    return round(max(0.0, min(100.0, _raw_score(scores, flags, rubric, level))), 1)
+Bands = tuple[float, float]  # raw scores at the weak/mixed and mixed/strong boundaries
+WEAK_CEILING, STRONG_FLOOR = 30.0, 70.0  # where those boundaries land on the 0-100 scale
+
+
+def calibrated(raw: float, bands: Bands | None) -> float:
+    """Map a raw score so the measured class boundaries land at 30 and 70 (piecewise linear, monotone)."""
+    if bands is None:
+        return raw
+    weak, strong = bands
+    if not 0 < weak < strong < 100:
+        return raw
+    if raw <= weak:
+        return raw * WEAK_CEILING / weak
+    if raw <= strong:
+        return WEAK_CEILING + (raw - weak) * (STRONG_FLOOR - WEAK_CEILING) / (strong - weak)
+    return STRONG_FLOOR + (raw - strong) * (100 - STRONG_FLOOR) / (100 - strong)
+
+
+def overall_score(
+    scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level, bands: Bands | None = None
+) -> float:
+    return round(max(0.0, min(100.0, calibrated(raw_score(scores, flags, rubric, level), bands))), 1)
 
 
 def letter_for(score: float, rubric: Rubric) -> str:
@@ -553,19 +573,23 @@ def recommendation_for(score: float, rubric: Rubric) -> Recommendation:
     return Recommendation.no_hire
 
 
-def overall(scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level) -> Overall:
-    score = overall_score(scores, flags, rubric, level)
+def overall(
+    scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level, bands: Bands | None = None
+) -> Overall:
+    score = overall_score(scores, flags, rubric, level, bands)
     return Overall(
         score=score, letter=letter_for(score, rubric), recommendation=recommendation_for(score, rubric)
     )
 
 
-def improvements(scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level) -> list[Improvement]:
+def improvements(
+    scores: dict[str, int], flags: list[str], rubric: Rubric, level: Level, bands: Bands | None = None
+) -> list[Improvement]:
     """The signals whose improvement would raise the overall score most, with the estimated gain.
 
     Gains are measured before clamping to 0-100, so a very weak answer still learns what would help most.
     """
-    base = _raw_score(scores, flags, rubric, level)
+    base = calibrated(raw_score(scores, flags, rubric, level), bands)
     out: list[Improvement] = []
     for s in rubric.signals:
         if scores.get(s.id, 0) >= MAX_SCORE:
@@ -573,7 +597,7 @@ def improvements(scores: dict[str, int], flags: list[str], rubric: Rubric, level
         better = dict(scores)
         better[s.id] = min(MAX_SCORE, scores.get(s.id, 0) + IMPROVEMENT_STEP)
         cleared = [fid for fid in flags if FLAG_SIGNAL.get(fid) != s.id]
-        gain = _raw_score(better, cleared, rubric, level) - base
+        gain = calibrated(raw_score(better, cleared, rubric, level), bands) - base
         if gain <= 0:
             continue
         advice = s.advice

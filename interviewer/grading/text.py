@@ -15,6 +15,15 @@ _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+|\s*\n\s*")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?:-|--|\u2013|\u2014)\s+")
 MAX_QUOTE_CHARS = 220  # sentences longer than this are quoted by the clause(s) holding the evidence
 MIN_CLAUSE_CHARS = 30  # a clause shorter than this is widened with its neighbour
+# a transcript without punctuation is one endless "sentence": cut it where a speaker would breathe
+MAX_SENTENCE_WORDS = 45
+TARGET_PIECE_WORDS = 18
+_WORD_RUN = re.compile(r"\S+")
+_DISCOURSE = re.compile(
+    r"(?<=\s)(?:so|and\s+then|then|but|because|after\s+that|which|and\s+we|and\s+i|and\s+it|and\s+the|"
+    r"we|i|it\s+turned\s+out|turns\s+out|basically|anyway|afterwards|later|since\s+then|now)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -34,18 +43,49 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     return Span(start, end) if end > start else None
 
 
+def _pieces(text: str, span: Span) -> list[Span]:
+    """A run-on span cut into sentence-sized pieces: at clause marks, else before a discourse word."""
+    words = _WORD_RUN.findall(text, span.start, span.end)
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return [span]
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(text, span.start, span.end)]
+    cuts += [m.start() for m in _DISCOURSE.finditer(text, span.start, span.end)]
+    cuts = sorted(set(c for c in cuts if span.start < c < span.end))
+    out: list[Span] = []
+    start = span.start
+    count = 0
+    last_word_end = span.start
+    for m in _WORD_RUN.finditer(text, span.start, span.end):
+        # close the piece at the last cut before this word once it is long enough, or hard-cut a very long one
+        if count >= TARGET_PIECE_WORDS:
+            cut = max((c for c in cuts if start < c <= m.start()), default=None)
+            if cut is not None or count >= MAX_SENTENCE_WORDS:
+                cut = cut if cut is not None else last_word_end
+                piece = _trimmed(text, start, cut)
+                if piece is not None:
+                    out.append(piece)
+                start = cut
+                count = len(_WORD_RUN.findall(text, start, m.start()))
+        count += 1
+        last_word_end = m.end()
+    tail = _trimmed(text, start, span.end)
+    if tail is not None:
+        out.append(tail)
+    return out
+
+
 def sentence_spans(text: str) -> list[Span]:
-    """The sentences of `text`, as trimmed spans in order."""
+    """The sentences of `text`, as trimmed spans in order; a run-on without punctuation is cut into pieces."""
     spans: list[Span] = []
     pos = 0
     for m in _SENTENCE_BREAK.finditer(text):
         span = _trimmed(text, pos, m.start())
         if span is not None:
-            spans.append(span)
+            spans.extend(_pieces(text, span))
         pos = m.end()
     last = _trimmed(text, pos, len(text))
     if last is not None:
-        spans.append(last)
+        spans.extend(_pieces(text, last))
     return spans
 
 

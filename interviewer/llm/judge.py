@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from ..grading import OfflineGrader, scoring
 from ..grading.grader import _summary as offline_summary
+from ..grading.learned import shipped_bands
 from ..models import (
     FLAG_IDS,
     MAX_SCORE,
@@ -42,6 +44,7 @@ from ..models import (
     candidate_text,
 )
 from ..protocols import LLM, Grader
+from . import trust as trust_store
 from .errors import JudgeError, LLMError, ResponseFormatUnsupported
 from .injection import find_injection
 from .prompts import DATA_RULES, content_tag, transcript_block, with_trimming
@@ -71,6 +74,14 @@ COMBINE_NOTE = (
     "raised flag caps (blame: root_cause, hero: ownership, conflation: mitigation, vague: impact, "
     "no_prevention: prevention) cannot rise. Overall score, letter and recommendation then follow the "
     "offline grader's rules."
+)
+
+CALIBRATED_NOTE = (
+    "Scores combine the evidence detectors and the LLM judge by measured trust: each signal moves from the "
+    "detector score toward the LLM's by the weight `interviewer calibrate` measured for this endpoint and model "
+    "on labeled answers; the LLM cannot raise a signal without a verbatim quote of its own, and a signal at 3+ "
+    f"with no verbatim quote at all counts as {UNQUOTED_CAP}; red flags come from the detectors and their caps "
+    "hold. Overall score, letter and recommendation then follow the offline grader's rules."
 )
 
 FlagId = Literal[FLAG_IDS]  # type: ignore[valid-type]
@@ -359,6 +370,9 @@ class LLMGrader:
                  attempts: int = JUDGE_ATTEMPTS):
         self.judge = LLMJudge(llm, model, endpoint, attempts)
         self.model = model
+        self.endpoint = endpoint
+        calibrated = trust_store.load(endpoint, model)
+        self.trust = calibrated.weights() if calibrated is not None else None
         self.offline = offline or OfflineGrader()
         self.name = f"llm:{model}+offline"
         self.last_error: JudgeError | None = None
@@ -379,7 +393,7 @@ class LLMGrader:
             if injection:
                 report.notes.append(injection_note(injection))
             return report
-        report = combine(base, verdict, transcript, injection, rubric)
+        report = combine(base, verdict, transcript, injection, rubric, self.trust)
         report.grader = self.name
         if self.judge.omitted:
             report.notes.append(f"The LLM judge saw only the last {len(turns) - self.judge.omitted} turn(s) "
@@ -394,8 +408,12 @@ def injection_note(phrases: list[str]) -> str:
 
 
 def combine(base: GradeReport, verdict: Verdict, transcript: str, injection: list[str],
-            rubric: Rubric) -> GradeReport:
-    """Merge a Verdict into the offline report by the rules in COMBINE_NOTE (pure)."""
+            rubric: Rubric, trust: dict[str, float] | None = None) -> GradeReport:
+    """Merge a Verdict into the offline report by the rules in COMBINE_NOTE (pure).
+
+    With `trust` (per-signal weights measured by `interviewer calibrate`), each signal moves from the detector
+    score toward the LLM's by its weight instead of the fixed one-point cap; the quote rules and caps still hold.
+    """
     report = base.model_copy(deep=True)
     dropped = 0
     capped = {scoring.FLAG_SIGNAL[f] for f in report.flag_ids() if f in scoring.FLAG_SIGNAL}
@@ -414,8 +432,13 @@ def combine(base: GradeReport, verdict: Verdict, transcript: str, injection: lis
         if llm > det and not quotes:
             llm = det  # no rise without the LLM's own verbatim evidence
         # no lift once an injection is spotted, nor on a signal a detector flag caps (hero -> ownership...)
-        ceiling = det if injection or s.id in capped else det + LLM_MAX_LIFT
-        final = max(det - LLM_MAX_LIFT, min(llm, ceiling))
+        if trust is None:
+            ceiling = det if injection or s.id in capped else det + LLM_MAX_LIFT
+            final = max(det - LLM_MAX_LIFT, min(llm, ceiling))
+        else:
+            final = math.floor(det + trust.get(s.id, 0.0) * (llm - det) + 0.5)
+            if final > det and (injection or s.id in capped):
+                final = det
         final = max(0, min(MAX_SCORE, final))
         evidence = list(s.evidence)
         for q in quotes:
@@ -428,7 +451,7 @@ def combine(base: GradeReport, verdict: Verdict, transcript: str, injection: lis
                                             "detector_score": det, "llm_score": judged.score}))
     report.signals = signals
     rescore(report, rubric)
-    report.notes.append(COMBINE_NOTE)
+    report.notes.append(COMBINE_NOTE if trust is None else CALIBRATED_NOTE)
     if dropped:
         report.notes.append(f"{dropped} quote(s) from the LLM judge were not found verbatim in the transcript "
                             "and were dropped.")
@@ -453,6 +476,7 @@ def rescore(report: GradeReport, rubric: Rubric) -> None:
     by the offline grader's own rules (same weights, level and flag penalties)."""
     scores = {sig.id: sig.score for sig in report.signals}
     flags = report.flag_ids()
-    report.overall = scoring.overall(scores, flags, rubric, report.level)
-    report.improvements = scoring.improvements(scores, flags, rubric, report.level)
+    bands = shipped_bands()
+    report.overall = scoring.overall(scores, flags, rubric, report.level, bands)
+    report.improvements = scoring.improvements(scores, flags, rubric, report.level, bands)
     report.summary = offline_summary(scores, flags, report.overall, report.level)

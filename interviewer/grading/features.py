@@ -1,0 +1,146 @@
+"""Numbers the learned grader reads: per sentence (embedding, cue families, position) and per answer.
+
+Shared by inference (`learned.py`) and training (`scripts/train_grader.py`), so both see the same features.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+
+import numpy as np
+
+from ..models import SIGNAL_IDS
+from . import scoring
+from .scoring import Findings, SignalResult
+
+# cue families found by the rule detectors, one binary column each, in a fixed order
+CUE_NAMES: tuple[str, ...] = (*sorted(scoring._CUES), "time", "qty", "blame", "hero", "system", "person")
+SENTENCE_TARGETS: tuple[str, ...] = (*SIGNAL_IDS, "blame", "hero", "conflation")
+N_EXTRA = 4
+
+
+def cue_matrix(f: Findings) -> np.ndarray:
+    """One row per sentence: which cue families fired in it, its position and its length."""
+    n = len(f.doc.sentences)
+    index = {name: k for k, name in enumerate(CUE_NAMES)}
+    x = np.zeros((n, len(CUE_NAMES) + N_EXTRA), dtype=np.float32)
+    for i, cues in enumerate(f.sentence_cues):
+        for name in cues:
+            if name in index:
+                x[i, index[name]] = 1.0
+    for kind in ("blame", "hero"):
+        for h in f.cue_hits.get(kind, []):
+            x[f.doc.sentence_index(h.start), index[kind]] = 1.0
+    for kind, hits in (("system", f.systems), ("person", f.people)):
+        for h in hits:
+            x[f.doc.sentence_index(h.start), index[kind]] = 1.0
+    base = len(CUE_NAMES)
+    for i, span in enumerate(f.doc.sentences):
+        words = len(span.of(f.doc.text).split())
+        x[i, base] = i / max(n - 1, 1)
+        x[i, base + 1] = 1.0 if i == 0 else 0.0
+        x[i, base + 2] = 1.0 if i == n - 1 else 0.0
+        x[i, base + 3] = math.log1p(words) / 4.0
+    return x
+
+
+BOW_DIM = 512
+_TOKEN = re.compile(r"[a-z][a-z']+|\d+")
+
+
+def _bucket(token: str) -> int:
+    return zlib.crc32(token.encode()) % BOW_DIM
+
+
+def bow_matrix(sentences: list[str]) -> np.ndarray:
+    """Hashed lower-case word unigrams and bigrams per sentence (binary), for stance words like "should have"."""
+    x = np.zeros((len(sentences), BOW_DIM), dtype=np.float32)
+    for i, s in enumerate(sentences):
+        words = _TOKEN.findall(s.lower())
+        for w in words:
+            x[i, _bucket(w)] = 1.0
+        for a, b in zip(words, words[1:], strict=False):
+            x[i, _bucket(f"{a} {b}")] = 1.0
+    return x
+
+
+def _top(p: np.ndarray, k: int) -> float:
+    if p.size == 0:
+        return 0.0
+    return float(np.sort(p)[::-1][:k].mean())
+
+
+def answer_vector(p: np.ndarray, rule: SignalResult, f: Findings, probs: np.ndarray | None = None) -> np.ndarray:
+    """Answer-level features for one signal from its sentence probabilities and the rule scorer's view.
+
+    `probs` (every target's sentence probabilities) adds the best sentence of each other signal, so one
+    signal's model can lean on related ones (a cause is more believable beside an investigation).
+    """
+    words = max(f.words, 1)
+    others = (probs[:, : len(SIGNAL_IDS)].max(axis=0) if probs is not None and len(probs)
+              else np.zeros(len(SIGNAL_IDS)))
+    return np.concatenate([np.array(
+        [
+            1.0,
+            float(p.max()) if p.size else 0.0,
+            _top(p, 2),
+            _top(p, 3),
+            min(float(p.sum()), 6.0) / 3.0,
+            float((p >= 0.5).sum()) / 3.0,
+            float((p >= 0.25).sum()) / 3.0,
+            rule.score / 4.0,
+            1.0 if rule.score >= 2 else 0.0,
+            math.log1p(words) / 6.0,
+            min(len(f.times), 8) / 4.0,
+            min(len(f.quantities), 8) / 4.0,
+        ],
+        dtype=np.float64,
+    ), others])
+
+
+N_ANSWER = 12 + len(SIGNAL_IDS)
+
+
+def flag_vector(p_flag: np.ndarray, rule_hit: bool, scores: dict[str, float], f: Findings) -> np.ndarray:
+    """Answer-level features for blame, hero and conflation."""
+    fixes = len(f.cue_hits.get("fix", []))
+    return np.array(
+        [
+            1.0,
+            float(p_flag.max()) if p_flag.size else 0.0,
+            _top(p_flag, 2),
+            min(float(p_flag.sum()), 4.0) / 2.0,
+            1.0 if rule_hit else 0.0,
+            min(fixes, 6) / 3.0,
+            1.0 if f.cue_hits.get("fix_distinct") else 0.0,
+            scores["mitigation"] / 4.0,
+            scores["ownership"] / 4.0,
+            scores["root_cause"] / 4.0,
+        ],
+        dtype=np.float64,
+    )
+
+
+N_FLAG = 10
+
+
+def vague_vector(scores: dict[str, float], f: Findings, rule_vague: bool) -> np.ndarray:
+    return np.array(
+        [
+            1.0,
+            scores["impact"] / 4.0,
+            scores["timeline"] / 4.0,
+            scores["detection"] / 4.0,
+            1.0 if (f.systems or f.cue_hits.get("generic_system")) else 0.0,
+            min(len(f.quantities), 6) / 3.0,
+            min(len(f.times), 6) / 3.0,
+            math.log1p(max(f.words, 1)) / 6.0,
+            1.0 if rule_vague else 0.0,
+        ],
+        dtype=np.float64,
+    )
+
+
+N_VAGUE = 9

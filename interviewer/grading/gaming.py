@@ -1,0 +1,124 @@
+"""Text that tries to move the grade instead of telling the story: it is evidence of nothing.
+
+Three kinds, each judged by its form, not by a list of attack strings:
+- words addressed to whoever or whatever grades the answer (the grader, the rubric, "this answer", a score);
+- claims of coverage: a sentence that names several rubric signals as topics ("I covered impact, detection and
+  prevention") rather than telling what happened;
+- bare term lists: a run of incident jargon with no story around it (no function words, no numbers, no actor).
+
+`gaming_sentences` returns the indices of such sentences; the grader blanks them before it looks for evidence
+and says in the report that it ignored them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import Doc
+
+# the act of grading this answer, or the one doing it
+_ADDRESSED = re.compile(
+    r"\b(?:grader|graders|grading|rubric|rubrics|evaluator|evaluators|assessor|scorer|scoring\s+(?:model|system|rubric)"
+    r"|(?:this|my|the\s+above|the\s+following)\s+(?:answer|response|submission|transcript)"
+    r"|full\s+marks|(?:give|giving|gives|deserves?|deserving|award|assign|worth|merits?|earns?)\s+"
+    r"(?:me\s+|it\s+|this\s+|the\s+candidate\s+)?(?:a\s+|the\s+)?(?:max(?:imum)?|top|highest|perfect|full)\s+"
+    r"(?:score|marks|rating|grade)s?"
+    r"|(?:score|rate|mark|grade|rank)\s+(?:me|this\s+(?:answer|response|candidate|story)|the\s+candidate)\b"
+    r"|(?:ignore|disregard)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|other)?\s*(?:instructions|rules|criteria)"
+    r"|as\s+an\s+ai|language\s+model|\bllm\b|note\s+to\s+(?:the\s+)?(?:ai|model|system|reviewer|grader|evaluator|bot|machine)"
+    r"|(?:dear|hey|hi|attention)\s*,?\s+(?:ai|model|bot|grader|evaluator|reviewer|system)\b"
+    r"|(?:ai|model|bot|system|tool)\s+(?:reading|grading|scoring|evaluating|reviewing)\s+(?:this|me)"
+    r"|(?:exemplary|perfect|hire|strong\s+hire|10/10|5/5|4/4)\s+(?:answer|response|candidate|rating|score)"
+    r")\b",
+    re.IGNORECASE,
+)
+# the rubric's own topic names, as a candidate would name them when claiming coverage
+_TOPIC = re.compile(
+    r"\b(?:impact|detection|timeline|mitigation|mitigat\w+|diagnosis|root[\s-]+cause|communication|ownership|"
+    r"prevention|reflection|blast\s+radius|lessons?\s+learned|action\s+items|blameless\w*|accountability|"
+    r"stakeholder\s+management|postmortem|post-mortem|retrospective|observability)\b",
+    re.IGNORECASE,
+)
+_CLAIM_VERB = re.compile(
+    r"\b(?:covered|cover|covering|addressed|address|demonstrated|demonstrate|showed|shown|show|showing|"
+    r"included|hit|ticked|tick|touched|checked|displayed|exhibited|highlighted|mentioned|satisf\w+|meets?|met|"
+    r"nailed|hits|all\s+the\s+(?:boxes|points))\b",
+    re.IGNORECASE,
+)
+# words that carry a story: determiners, pronouns, auxiliaries, prepositions, conjunctions
+_FUNCTION = frozenset(
+    ["a", "an", "the", "this", "that", "these", "those", "it", "its", "we", "our", "us", "i", "me", "my", "he", "she", "they", "them", "their", "you", "your", "was", "were", "is", "are", "be", "been", "being", "had", "has", "have", "did", "do", "does", "to", "of", "in", "on", "at", "by", "for", "from", "with", "into", "after", "before", "when", "then", "so", "because", "and", "but", "or", "while", "until", "about", "over", "under", "up", "down", "out", "off", "not", "no"]
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d.,:%$]*")
+# incident and interview jargon, the vocabulary bare lists are made of
+_JARGON = re.compile(
+    r"^(?:rollback|rollbacks|rolled|revert|canary|canaries|postmortem|post-mortem|postmortems|runbook|runbooks|"
+    r"blameless|rca|root|cause|causes|systemic|mitigation|mitigated|mitigate|prevention|preventive|detection|"
+    r"alerting|alert|alerts|monitoring|observability|slo|slos|sla|sli|error|budget|budgets|feature|flag|flags|"
+    r"kill|switch|failover|on-call|oncall|pager|paging|escalation|impact|timeline|diagnosis|communication|"
+    r"ownership|reflection|stakeholder|stakeholders|status|page|incident|incidents|commander|bridge|war|room|"
+    r"sev1|sev0|sev2|p0|p1|five|whys|contributing|factors|guardrails|guardrail|automation|chaos|engineering|"
+    r"lessons|learned|action|items|retro|retrospective|coe|customer|customers|communication|updates|cadence|"
+    r"hypothesis|hypotheses|evidence|metrics|dashboards|tests|testing|validation|review|reviews|linting|"
+    r"circuit|breaker|breakers|backoff|jitter|rate|limiting|autoscaling|capacity|planning|sre|devops|"
+    r"accountability|transparency|leadership|collaboration|teamwork|proactive|keywords|key|terms)$",
+    re.IGNORECASE,
+)
+MIN_TOPICS_FOR_CLAIM = 2  # with a claim verb; three topic names need no verb
+MIN_LIST_WORDS = 3
+LIST_JARGON_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Ignored:
+    index: int  # sentence index in the Doc
+    reason: str  # "addressed to the grader" | "claims coverage" | "bare term list"
+
+
+def _is_list(sentence: str) -> bool:
+    words = _WORD.findall(sentence)
+    if len(words) < MIN_LIST_WORDS or any(w[0].isdigit() for w in words):
+        return False
+    if any(w.lower() in _FUNCTION for w in words):
+        return False
+    jargon = sum(bool(_JARGON.match(w)) for w in words)
+    return jargon >= MIN_LIST_WORDS and jargon / len(words) >= LIST_JARGON_SHARE
+
+
+def classify(sentence: str) -> str | None:
+    """Why this sentence is not evidence, or None when it may be."""
+    if _ADDRESSED.search(sentence):
+        return "addressed to the grader"
+    topics = {m.group().lower() for m in _TOPIC.finditer(sentence)}
+    if len(topics) >= 3 or (len(topics) >= MIN_TOPICS_FOR_CLAIM and _CLAIM_VERB.search(sentence)):
+        return "claims coverage"
+    if _is_list(sentence):
+        return "bare term list"
+    return None
+
+
+def gaming_sentences(doc: Doc) -> list[Ignored]:
+    out = []
+    for i in range(len(doc.sentences)):
+        reason = classify(doc.sentence_text(i))
+        if reason:
+            out.append(Ignored(i, reason))
+    return out
+
+
+def masked(doc: Doc, ignored: list[Ignored]) -> str:
+    """The text with ignored sentences blanked out, every other offset unchanged."""
+    chars = list(doc.text)
+    for ig in ignored:
+        span = doc.sentences[ig.index]
+        for k in range(span.start, span.end):
+            if not chars[k].isspace():
+                chars[k] = " "
+        if span.end < len(chars) and not chars[span.end - 1].isspace():
+            pass
+    # a blanked sentence must still end one: put a break where it was so neighbours do not merge
+    for ig in ignored:
+        span = doc.sentences[ig.index]
+        chars[span.start] = "\n"
+    return "".join(chars)
