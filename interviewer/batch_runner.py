@@ -220,6 +220,7 @@ def code_fingerprint() -> str:
     root = Path(__file__).resolve().parent
     files = [p for part in GRADING_CODE for p in ([root / part] if part.endswith(".py") else
                                                     sorted((root / part).rglob("*.py")))]
+    files += sorted((root / "grading" / "model").glob("*.npz"))  # the learned weights shape a grade too
     for path in files:
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
@@ -792,7 +793,10 @@ def batch_command(args, emit: Callable[[Outcome], None] | None = None) -> int:
     grader = choose_grader(args)
     spec = getattr(args, "stt_model", None)
     has_audio = any(i.kind == "audio" for i in items)
-    config = GraderConfig(grader=str(getattr(grader, "name", type(grader).__name__)), rubric=rubric,
+    identity = str(getattr(grader, "name", type(grader).__name__))
+    if getattr(grader, "trust", None):  # a calibrated judge blends differently from an uncalibrated one
+        identity += "|trust:" + json.dumps(grader.trust, sort_keys=True)
+    config = GraderConfig(grader=identity, rubric=rubric,
                           level=Level(args.level), stt=stt_identity(spec) if has_audio else "")
     cache = None
     if not getattr(args, "no_cache", False):

@@ -248,9 +248,6 @@ def practice(args: argparse.Namespace) -> int:
     level = level or persona.level
     question = choose_question(cat, level, question_id, getattr(args, "seed", None))
 
-    from .grading.learned import warm_up
-
-    warm_up()  # the embedding model loads while the greeting is spoken
     phraser, grader = make_phraser_and_grader(args, persona)
     channel, mode = make_channel(args, persona)
     setup = InterviewSetup(persona=persona, rubric=rubric, level=level, question=question, mode=mode,

@@ -151,7 +151,7 @@ def fit(train: list[Prepared], variant: str) -> ln.GraderModel:
     sent_w, sent_b = sentence_layer(train, variant)
     ans_w, tau = [], []
     for k, sid in enumerate(SIGNAL_IDS):
-        x = np.array([ft.answer_vector(pr[:, k], p.rules[sid], p.findings, pr) for pr, p in zip(oof, train, strict=True)])
+        x = np.array([ft.answer_vector(pr[:, k], p.rules[sid], p.findings) for pr, p in zip(oof, train, strict=True)])
         y = np.array([p.gold.score[sid] for p in train])
         w = fit_ridge(x, y, LAMBDA_ANSWER)
         ans_w.append(w)
@@ -163,7 +163,7 @@ def fit(train: list[Prepared], variant: str) -> ln.GraderModel:
     for pr, p in zip(oof, train, strict=True):
         sc = {}
         for k, sid in enumerate(SIGNAL_IDS):
-            v = float(ft.answer_vector(pr[:, k], p.rules[sid], p.findings, pr) @ ans_w_a[k])
+            v = float(ft.answer_vector(pr[:, k], p.rules[sid], p.findings) @ ans_w_a[k])
             sc[sid] = float(ln.integer_score(v, v >= tau_a[k]))
         fscores.append(sc)
     flag_w, flag_t = [], []

@@ -62,7 +62,7 @@ class Prepared:
             else:
                 assert self.embeddings is not None, "embeddings not computed"
                 ctx = variant.startswith("ctx")
-                e = ln.with_context(self.embeddings) if ctx else self.embeddings.astype(np.float64)
+                e = ln.with_context(self.embeddings) if ctx else ln.scaled(self.embeddings)
                 parts = [e, cues]
                 if variant.endswith("+bow"):
                     parts.append(ft.bow_matrix(self.sentences).astype(np.float64))

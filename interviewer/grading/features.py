@@ -18,11 +18,11 @@ from .scoring import Findings, SignalResult
 # cue families found by the rule detectors, one binary column each, in a fixed order
 CUE_NAMES: tuple[str, ...] = (*sorted(scoring._CUES), "time", "qty", "blame", "hero", "system", "person")
 SENTENCE_TARGETS: tuple[str, ...] = (*SIGNAL_IDS, "blame", "hero", "conflation")
-N_EXTRA = 4
+N_EXTRA = 1
 
 
 def cue_matrix(f: Findings) -> np.ndarray:
-    """One row per sentence: which cue families fired in it, its position and its length."""
+    """One row per sentence: which cue families fired in it, and its length."""
     n = len(f.doc.sentences)
     index = {name: k for k, name in enumerate(CUE_NAMES)}
     x = np.zeros((n, len(CUE_NAMES) + N_EXTRA), dtype=np.float32)
@@ -38,11 +38,8 @@ def cue_matrix(f: Findings) -> np.ndarray:
             x[f.doc.sentence_index(h.start), index[kind]] = 1.0
     base = len(CUE_NAMES)
     for i, span in enumerate(f.doc.sentences):
-        words = len(span.of(f.doc.text).split())
-        x[i, base] = i / max(n - 1, 1)
-        x[i, base + 1] = 1.0 if i == 0 else 0.0
-        x[i, base + 2] = 1.0 if i == n - 1 else 0.0
-        x[i, base + 3] = math.log1p(words) / 4.0
+        # no position features: a sentence means the same wherever a speaker puts it (or when it stands alone)
+        x[i, base] = math.log1p(len(span.of(f.doc.text).split())) / 4.0
     return x
 
 
@@ -72,16 +69,14 @@ def _top(p: np.ndarray, k: int) -> float:
     return float(np.sort(p)[::-1][:k].mean())
 
 
-def answer_vector(p: np.ndarray, rule: SignalResult, f: Findings, probs: np.ndarray | None = None) -> np.ndarray:
-    """Answer-level features for one signal from its sentence probabilities and the rule scorer's view.
+def answer_vector(p: np.ndarray, rule: SignalResult, f: Findings) -> np.ndarray:
+    """Answer-level features for one signal from its own sentence probabilities and the rule scorer's view.
 
-    `probs` (every target's sentence probabilities) adds the best sentence of each other signal, so one
-    signal's model can lean on related ones (a cause is more believable beside an investigation).
+    Only this signal's sentences count: a sentence that is no evidence for a signal cannot move it (so text
+    tacked on for another signal's sake does not leak into this one).
     """
     words = max(f.words, 1)
-    others = (probs[:, : len(SIGNAL_IDS)].max(axis=0) if probs is not None and len(probs)
-              else np.zeros(len(SIGNAL_IDS)))
-    return np.concatenate([np.array(
+    return np.array(
         [
             1.0,
             float(p.max()) if p.size else 0.0,
@@ -97,10 +92,10 @@ def answer_vector(p: np.ndarray, rule: SignalResult, f: Findings, probs: np.ndar
             min(len(f.quantities), 8) / 4.0,
         ],
         dtype=np.float64,
-    ), others])
+    )
 
 
-N_ANSWER = 12 + len(SIGNAL_IDS)
+N_ANSWER = 12
 
 
 def flag_vector(p_flag: np.ndarray, rule_hit: bool, scores: dict[str, float], f: Findings) -> np.ndarray:

@@ -4,7 +4,8 @@ Three kinds, each judged by its form, not by a list of attack strings:
 - words addressed to whoever or whatever grades the answer (the grader, the rubric, "this answer", a score);
 - claims of coverage: a sentence that names several rubric signals as topics ("I covered impact, detection and
   prevention") rather than telling what happened;
-- bare term lists: a run of incident jargon with no story around it (no function words, no numbers, no actor).
+- bare term lists: a run of incident jargon with no story around it (no function words, no numbers, no actor);
+- self-grading: what the story "demonstrates" about the candidate, a self-assessment, a rating out of ten.
 
 `gaming_sentences` returns the indices of such sentences; the grader blanks them before it looks for evidence
 and says in the report that it ignored them.
@@ -30,14 +31,29 @@ _ADDRESSED = re.compile(
     r"|(?:dear|hey|hi|attention)\s*,?\s+(?:ai|model|bot|grader|evaluator|reviewer|system)\b"
     r"|(?:ai|model|bot|system|tool)\s+(?:reading|grading|scoring|evaluating|reviewing)\s+(?:this|me)"
     r"|(?:exemplary|perfect|hire|strong\s+hire|10/10|5/5|4/4)\s+(?:answer|response|candidate|rating|score)"
+    r"|(?:grade|rate|score|mark|evaluate|judge|assess)\w*\s+(?:this|me|my|generously|highly|favou?rably|leniently|kindly)"
+    r"|(?:system|scoring|grading|evaluation)\s+(?:instruction|prompt|model|note)s?"
+    r"|^\W*(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:"
+    r"|\b\d{1,2}\s*/\s*(?:4|5|10)\b|out\s+of\s+(?:4|5|10|ten|five)\b|(?:strong|definite)\s+hire"
     r")\b",
+    re.IGNORECASE,
+)
+# the candidate grading themself: what the story "shows" about them, or a self-description as a kind of engineer
+_SELF_PRAISE = re.compile(
+    r"\b(?:shows?|showcases?|showcasing|demonstrates?|demonstrating|highlights?|reflects?|proves?|illustrates?|"
+    r"exemplif\w+)\s+(?:that\s+|how\s+)?(?:i\b|i'm\b|i\s+am\b|my\b|me\b|the\s+candidate)"
+    r"|\b(?:i\s+am|i'm)\s+(?:a|an|the)\s+(?:[\w-]+[\s,]+){0,6}?(?:engineer|leader|candidate|professional|"
+    r"problem[\s-]solver|team\s+player|communicator)\b"
+    r"|\bself[\s-]assessment\b|\b(?:in\s+summary|tl;?dr|to\s+summari[sz]e)\b[^.]*\b(?:my|i)\b[^.]*\b(?:ownership|"
+    r"leadership|communication|judg(?:e)?ment|mindset|excellence|collaboration)\b",
     re.IGNORECASE,
 )
 # the rubric's own topic names, as a candidate would name them when claiming coverage
 _TOPIC = re.compile(
     r"\b(?:impact|detection|timeline|mitigation|mitigat\w+|diagnosis|root[\s-]+cause|communication|ownership|"
     r"prevention|reflection|blast\s+radius|lessons?\s+learned|action\s+items|blameless\w*|accountability|"
-    r"stakeholder\s+management|postmortem|post-mortem|retrospective|observability)\b",
+    r"stakeholder\s+management|postmortem|post-mortem|retrospective|observability|situation|task|actions?|"
+    r"results?|what\s+i\s+learned|learnings|leadership|technical\s+depth|metrics|follow[\s-]up)\b",
     re.IGNORECASE,
 )
 _CLAIM_VERB = re.compile(
@@ -50,7 +66,7 @@ _CLAIM_VERB = re.compile(
 _FUNCTION = frozenset(
     ["a", "an", "the", "this", "that", "these", "those", "it", "its", "we", "our", "us", "i", "me", "my", "he", "she", "they", "them", "their", "you", "your", "was", "were", "is", "are", "be", "been", "being", "had", "has", "have", "did", "do", "does", "to", "of", "in", "on", "at", "by", "for", "from", "with", "into", "after", "before", "when", "then", "so", "because", "and", "but", "or", "while", "until", "about", "over", "under", "up", "down", "out", "off", "not", "no"]
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d.,:%$]*")
+_WORD = re.compile(r"[A-Za-z][\w'-]*|\d[\d.,:%$]*")
 # incident and interview jargon, the vocabulary bare lists are made of
 _JARGON = re.compile(
     r"^(?:rollback|rollbacks|rolled|revert|canary|canaries|postmortem|post-mortem|postmortems|runbook|runbooks|"
@@ -62,18 +78,21 @@ _JARGON = re.compile(
     r"lessons|learned|action|items|retro|retrospective|coe|customer|customers|communication|updates|cadence|"
     r"hypothesis|hypotheses|evidence|metrics|dashboards|tests|testing|validation|review|reviews|linting|"
     r"circuit|breaker|breakers|backoff|jitter|rate|limiting|autoscaling|capacity|planning|sre|devops|"
-    r"accountability|transparency|leadership|collaboration|teamwork|proactive|keywords|key|terms)$",
+    r"accountability|transparency|leadership|collaboration|teamwork|proactive|keywords|key|terms|detect|triage|"
+    r"mitigate|communicate|resolve|resolution|remediate|remediation|escalate|prevent|recurrence|contain|"
+    r"containment|recover|recovery|monitor|hotfix|mttr|mttd|retro|learnings|ownership|resilience|reliability|"
+    r"latency|p99|deploy|deployment|root-cause|follow-up|followups|kpis|data-driven|ci|cd|ci/cd|sev|severity)$",
     re.IGNORECASE,
 )
 MIN_TOPICS_FOR_CLAIM = 2  # with a claim verb; three topic names need no verb
 MIN_LIST_WORDS = 3
-LIST_JARGON_SHARE = 0.6
+LIST_JARGON_SHARE = 0.5
 
 
 @dataclass(frozen=True)
 class Ignored:
     index: int  # sentence index in the Doc
-    reason: str  # "addressed to the grader" | "claims coverage" | "bare term list"
+    reason: str  # "addressed to the grader" | "claims coverage" | "bare term list" | "grades itself"
 
 
 def _is_list(sentence: str) -> bool:
@@ -95,15 +114,26 @@ def classify(sentence: str) -> str | None:
         return "claims coverage"
     if _is_list(sentence):
         return "bare term list"
+    if _SELF_PRAISE.search(sentence):
+        return "grades itself"
     return None
 
 
 def gaming_sentences(doc: Doc) -> list[Ignored]:
     out = []
+    open_bracket = False  # inside a bracketed note that started by addressing the grader
     for i in range(len(doc.sentences)):
-        reason = classify(doc.sentence_text(i))
+        text = doc.sentence_text(i)
+        reason = classify(text)
+        if reason is None and open_bracket:
+            reason = "addressed to the grader"
         if reason:
             out.append(Ignored(i, reason))
+            opened = text.count("[") + text.count("(") + text.count("{")
+            closed = text.count("]") + text.count(")") + text.count("}")
+            open_bracket = (open_bracket or opened > closed) and not (closed > opened)
+        else:
+            open_bracket = False
     return out
 
 

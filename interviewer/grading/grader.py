@@ -18,7 +18,7 @@ from . import learned, scoring
 from .assessment import Assessment, Entities
 from .delivery import delivery_metrics
 from .detectors import Hit
-from .recognize import Recognition, observe, recognize
+from .recognize import SHIPPED, Recognition, observe, recognize
 from .scoring import MAX_EVIDENCE, Findings
 
 ENTITY_QUOTE_MAX_CHARS = 140
@@ -69,9 +69,11 @@ def _entities(f: Findings, evidence: dict[str, list[str]]) -> Entities:
     )
 
 
-def _assess(text: str) -> tuple[Findings, dict[str, scoring.SignalResult], Assessment, Recognition]:
+def _assess(
+    text: str, model: learned.GraderModel | None | str = SHIPPED
+) -> tuple[Findings, dict[str, scoring.SignalResult], Assessment, Recognition]:
     obs = observe(text)
-    rec = recognize(obs)
+    rec = recognize(obs, model)
     f = obs.findings
     results = rec.results
     evidence = {sid: _quotes(f, results[sid].evidence) for sid in SIGNAL_IDS}
@@ -94,12 +96,12 @@ def ignored_note(quotes: list[str]) -> str:
     )
 
 
-def assess(text: str) -> Assessment:
-    """Run every detector over the candidate's words.
+def assess(text: str, model: learned.GraderModel | None | str = SHIPPED) -> Assessment:
+    """Run every detector over the candidate's words (`model=None`: the rule detectors alone).
 
     Returns per-signal scores 0-4 (level-neutral), verbatim evidence, raised flags, entities and time anchors.
     """
-    return _assess(text)[2]
+    return _assess(text, model)[2]
 
 
 def summarize(scores: dict[str, int], flags: list[str], result: Overall, level: Level) -> str:

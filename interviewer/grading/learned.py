@@ -8,7 +8,6 @@ score, and thresholds decide presence and flags. Trained by `scripts/train_grade
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,30 +84,23 @@ def shipped_model() -> GraderModel | None:
     return GraderModel.load(MODEL_FILE) if MODEL_FILE.exists() else None
 
 
-def warm_up() -> None:
-    """Load the weights and the embedding model in the background, so the first grade does not wait for them."""
-    import threading
-
-    def load() -> None:
-        model = shipped_model()
-        if model is not None and model.use_embedding:
-            from .embed import EmbeddingUnavailable, embedder
-
-            with contextlib.suppress(EmbeddingUnavailable):  # reported when a grade needs it
-                embedder()
-
-    threading.Thread(target=load, name="grader-warm-up", daemon=True).start()
-
-
 def shipped_bands() -> tuple[float, float] | None:
     """Where the shipped model puts the weak/mixed and mixed/strong boundaries on the raw scale."""
     model = shipped_model()
     return model.bands if model is not None else None
 
 
+# embeddings are unit vectors of 384 parts, cues are 0/1: scaled up so the shared penalty does not starve them
+EMBEDDING_SCALE = 5.0
+
+
+def scaled(embeddings: np.ndarray) -> np.ndarray:
+    return embeddings.astype(np.float64) * EMBEDDING_SCALE
+
+
 def with_context(embeddings: np.ndarray) -> np.ndarray:
     """Each sentence's embedding beside the mean of its neighbours' (evidence often spans two sentences)."""
-    e = embeddings.astype(np.float64)
+    e = scaled(embeddings)
     if len(e) == 0:
         return np.zeros((0, 2 * e.shape[1] if e.ndim == 2 else 0))
     prev = np.vstack([e[:1] * 0, e[:-1]])
@@ -129,7 +121,7 @@ def sentence_inputs(f: Findings, use_embedding: bool, embeddings: np.ndarray | N
         from .embed import embedder
 
         embeddings = embedder().embed([f.doc.sentence_text(i) for i in range(len(f.doc.sentences))])
-    e = with_context(embeddings) if context else embeddings.astype(np.float64)
+    e = with_context(embeddings) if context else scaled(embeddings)
     parts = [e, cues]
     if bow:
         parts.append(ft.bow_matrix([f.doc.sentence_text(i) for i in range(len(f.doc.sentences))]).astype(np.float64))
@@ -183,7 +175,7 @@ def predict(
     evidence: dict[str, list[int]] = {}
     for k, sid in enumerate(SIGNAL_IDS):
         p = probs[:, k]
-        value = float(ft.answer_vector(p, rules[sid], f, probs) @ model.ans_w[k])
+        value = float(ft.answer_vector(p, rules[sid], f) @ model.ans_w[k])
         present = value >= model.tau[k]
         picked = _evidence(p)
         if sid == "timeline":
@@ -191,6 +183,8 @@ def predict(
             timed = sorted({f.doc.sentence_index(h.start) for h in rules[sid].evidence})
             picked = list(dict.fromkeys(timed + picked))[:MAX_QUOTED]
         score = integer_score(value, present)
+        if score == 0 and picked and p[picked[0]] >= EVIDENCE_P:
+            score = 1  # a sentence that plainly shows the signal is at least a token mention
         if not picked:
             score = 0  # no verbatim quote, no score
         raw[sid] = value
