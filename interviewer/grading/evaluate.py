@@ -18,10 +18,9 @@ from . import corpus as cp
 from . import features as ft
 from . import learned as ln
 from . import scoring
-from .recognize import Observation, Recognition, observe, recognize
+from .recognize import Observation, observe, recognize
 
-LEVEL = Level.L5
-SCALED_TARGETS = __import__("os").environ.get("SCALED", "1") == "1"  # bands and figures are measured at the grade command's level
+LEVEL = Level.L5  # bands and figures are measured at the grade command's level
 STRONG_MIN, WEAK_MAX = 70.0, 30.0
 
 
@@ -37,7 +36,6 @@ class Prepared:
     gold: cp.Gold
     obs: Observation
     sentences: list[str]
-    cues: np.ndarray
     targets: np.ndarray  # (sentences, SENTENCE_TARGETS): share of labelers who quoted the sentence for it
     embeddings: np.ndarray | None = None
     _inputs: dict = field(default_factory=dict)
@@ -55,18 +53,14 @@ class Prepared:
         return self.obs.rule_flags
 
     def inputs(self, variant: str) -> np.ndarray:
+        """The sentence features of a model variant ("cues", "emb+cues", "ctx+cues", "ctx+cues+bow"), once."""
         if variant not in self._inputs:
-            cues = self.cues.astype(np.float64)
-            if variant == "cues":
-                self._inputs[variant] = cues
-            else:
-                assert self.embeddings is not None, "embeddings not computed"
-                ctx = variant.startswith("ctx")
-                e = ln.with_context(self.embeddings) if ctx else ln.scaled(self.embeddings)
-                parts = [e, cues]
-                if variant.endswith("+bow"):
-                    parts.append(ft.bow_matrix(self.sentences).astype(np.float64))
-                self._inputs[variant] = np.hstack(parts)
+            use_embedding = variant != "cues"
+            assert self.embeddings is not None or not use_embedding, "embeddings not computed"
+            self._inputs[variant] = ln.sentence_inputs(
+                self.findings, use_embedding, self.embeddings,
+                context=variant.startswith("ctx"), bow=variant.endswith("+bow"),
+            )
         return self._inputs[variant]
 
 
@@ -81,7 +75,7 @@ def prepare(gold: cp.Gold) -> Prepared:
             for i, s in enumerate(sentences):
                 if any(cp.quote_covers(q, s) for q in quotes):
                     targets[i, t] += 1.0 / len(gold.labels)
-    return Prepared(gold=gold, obs=obs, sentences=sentences, cues=ft.cue_matrix(f), targets=targets)
+    return Prepared(gold=gold, obs=obs, sentences=sentences, targets=targets)
 
 
 @dataclass
@@ -99,8 +93,7 @@ def variant_of(model: ln.GraderModel) -> str:
 
 
 def grade_prepared(model: ln.GraderModel | None, p: Prepared) -> Graded:
-    x = p.inputs(variant_of(model)) if model else None
-    rec = recognize(p.obs, model, x=x) if model is not None else Recognition(p.rules, p.rule_flags, False)
+    rec = recognize(p.obs, model, x=p.inputs(variant_of(model)) if model else None)
     scores = {s: r.score for s, r in rec.results.items()}
     return Graded(scores, set(rec.flags), overall_for(scores, list(rec.flags), model))
 

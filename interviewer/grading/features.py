@@ -1,4 +1,4 @@
-"""Numbers the learned grader reads: per sentence (embedding, cue families, position) and per answer.
+"""Numbers the learned grader reads: per sentence (embedding, cue families, words, length) and per answer.
 
 Shared by inference (`learned.py`) and training (`scripts/train_grader.py`), so both see the same features.
 """

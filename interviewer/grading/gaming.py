@@ -145,8 +145,6 @@ def masked(doc: Doc, ignored: list[Ignored]) -> str:
         for k in range(span.start, span.end):
             if not chars[k].isspace():
                 chars[k] = " "
-        if span.end < len(chars) and not chars[span.end - 1].isspace():
-            pass
     # a blanked sentence must still end one: put a break where it was so neighbours do not merge
     for ig in ignored:
         span = doc.sentences[ig.index]

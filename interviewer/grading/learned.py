@@ -3,7 +3,7 @@
 Per sentence, a logistic model per signal (and for blame, hero, conflation) gives the chance that the sentence
 is evidence for it; per answer, a linear model turns those chances plus the rule scorer's view into a 0-4
 score, and thresholds decide presence and flags. Trained by `scripts/train_grader.py` on the many-author corpus
-(`tests/data/corpus`), split by author; the weights ship as `model/grader.npz` (a few hundred kB).
+(`tests/data/corpus`), split by author; the weights ship as `model/grader.npz` (about 70 kB).
 """
 
 from __future__ import annotations
@@ -117,14 +117,15 @@ def sentence_inputs(f: Findings, use_embedding: bool, embeddings: np.ndarray | N
     cues = ft.cue_matrix(f).astype(np.float64)
     if not use_embedding:
         return cues
+    sentences = [f.doc.sentence_text(i) for i in range(len(f.doc.sentences))]
     if embeddings is None:
         from .embed import embedder
 
-        embeddings = embedder().embed([f.doc.sentence_text(i) for i in range(len(f.doc.sentences))])
+        embeddings = embedder().embed(sentences)
     e = with_context(embeddings) if context else scaled(embeddings)
     parts = [e, cues]
     if bow:
-        parts.append(ft.bow_matrix([f.doc.sentence_text(i) for i in range(len(f.doc.sentences))]).astype(np.float64))
+        parts.append(ft.bow_matrix(sentences).astype(np.float64))
     return np.hstack(parts)
 
 

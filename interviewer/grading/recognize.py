@@ -15,7 +15,7 @@ from ..models import FLAG_IDS
 from . import learned, scoring
 from .detectors import Hit
 from .gaming import Ignored, gaming_sentences, masked
-from .scoring import Findings, SignalResult
+from .scoring import Findings, SignalResult, _sentence_hit
 from .text import Doc
 
 
@@ -43,11 +43,6 @@ def observe(text: str) -> Observation:
         rules=rules,
         rule_flags=scoring.raise_flags(f, rules),
     )
-
-
-def _sentence_hit(f: Findings, index: int) -> Hit:
-    span = f.doc.sentences[index]
-    return Hit(span.start, span.end, "sentence")
 
 
 @dataclass
