@@ -201,6 +201,7 @@ class Turn(BaseModel):
     answer_audio: str | None = None
     note: InterviewerNote | None = None
     phrased_by: str = "offline"  # "offline" or "llm:<model>"
+    audio_dropped: int = 0  # microphone overflows (lost audio blocks) while this answer was recorded
 
 
 class SessionMeta(BaseModel):
