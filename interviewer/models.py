@@ -141,6 +141,9 @@ class FollowUp(Strict):
     levels: list[Level] = Field(default_factory=list)  # levels this suits; empty means every level
 
 
+DEFAULT_LEVEL = Level.L5  # the level `grade` and `practice` grade at unless --level says otherwise
+
+
 class Persona(Strict):
     id: str
     name: str

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from .durable import fsync_dir, write_atomic  # noqa: F401 (write_atomic: the one durable write)
 from .errors import SessionError
 from .models import Event, Graded, Session, SessionEnded, SessionStarted, TurnCompleted, utcnow
 
@@ -42,17 +42,6 @@ def new_session_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a derived file so that readers see the old or the new content, never half of it."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")  # unique per writer
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with open(tmp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 class SessionWriter:
     """Appends events to one session's log."""
 
@@ -60,10 +49,16 @@ class SessionWriter:
         self.folder = folder
         self.path = folder / LOG_NAME
         try:
+            created = not folder.is_dir()
             folder.mkdir(parents=True, exist_ok=True)
+            new_log = not self.path.exists()
             self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (held open for appends)
         except OSError as e:
             raise SessionError(f"{folder}: cannot open the session log: {e}") from e
+        if new_log:
+            fsync_dir(folder)  # the log's name survives a power cut, not only its lines
+        if created:
+            fsync_dir(folder.parent)
 
     def append(self, event: SessionStarted | TurnCompleted | Graded | SessionEnded) -> None:
         line = event.model_dump_json() + "\n"

@@ -210,7 +210,7 @@ def _alsa_home(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.mark.audio
 def test_replay_audio_plays_both_sides_in_order(catalog, store, tmp_path):
     res = make_session(catalog, store, STRONG[:3], audio=True, quit_after=3)
-    from interviewer.voice.tts import write_wav
+    from interviewer.durable import write_wav
 
     for name in ("greeting.wav", "closing.wav"):  # a voice session saves the persona's first and last words
         write_wav(res.folder / name, (0.2 * np.sin(np.arange(4000) / 5)).astype(np.float32), 16_000)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from voice_audio import to_16k, wer
 
+from interviewer.durable import write_wav
 from interviewer.models import Voice
 from interviewer.protocols import Speech
-from interviewer.voice.tts import Pyttsx3TTS, espeak_library, match_voice, read_wav, write_wav
+from interviewer.voice.tts import Pyttsx3TTS, espeak_library, match_voice, read_wav
 
 pytestmark = pytest.mark.audio
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..durable import write_wav
 from ..errors import InputFileError
 from ..interview import Answer, Said
 from ..protocols import SAMPLE_RATE, TTS, AudioOut
@@ -26,7 +27,6 @@ from ..store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
 from .stt import load_audio
-from .tts import write_wav
 from .vad import FRAME, SileroVAD
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".webm")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import ctypes.util
 import io
-import os
 import sys
 import tempfile
 import threading
@@ -133,15 +132,3 @@ def read_wav(path: Path) -> Speech:
         from .stt import load_audio
 
         return Speech(load_audio(path), 16_000)
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    """Save float32 mono samples as 16-bit PCM WAV (atomically: temp file, then rename)."""
-    data = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2").tobytes()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(int(rate))
-        w.writeframes(data)
-    os.replace(tmp, path)
