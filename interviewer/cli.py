@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .catalog import DATA_DIR_ENV, DEFAULT_PERSONA, DEFAULT_RUBRIC, load_catalog
 from .errors import InterviewerError
-from .store import SESSIONS_ENV
+from .sessions.store import SESSIONS_ENV
 
 EXIT_USAGE = 2
 EXIT_PARTIAL = 1  # some inputs failed, the others were processed
@@ -174,25 +174,25 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from .session_commands import sessions_command
+    from .sessions.commands import sessions_command
 
     return sessions_command(args)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from .session_commands import history_command
+    from .sessions.commands import history_command
 
     return history_command(args)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from .session_commands import replay_command
+    from .sessions.commands import replay_command
 
     return replay_command(args)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .session_commands import report_command
+    from .sessions.commands import report_command
 
     return report_command(args)
 
@@ -233,6 +233,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as other CLI tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PARTIAL
+    except OSError as e:  # a read or write the code did not name itself: still one line, never a traceback
+        print(f"interviewer: {os_error_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def os_error_line(e: OSError) -> str:
+    """'<path>: <reason>' for an OSError (both paths for a rename), else its text."""
+    reason = e.strerror or str(e)
+    paths = [str(p) for p in (e.filename, e.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason
 
 
 if __name__ == "__main__":

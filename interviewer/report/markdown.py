@@ -1,11 +1,14 @@
 """The grade report as readable markdown: for the terminal, `report.md` in a session, and `grade --format markdown`.
 
-Pure: a GradeReport (plus, optionally, the turns and session metadata) in, a string out.
+Pure: a GradeReport (plus, optionally, the turns and session metadata) in, a string out. Text that comes
+from a transcript, a grader or a data file goes through `md_text`, so a markdown viewer shows `<script>` as
+text instead of running it as HTML.
 """
 
 from __future__ import annotations
 
 from ..models import MAX_SCORE, PRESENT_SCORE, GradeReport, Level, Rubric, SessionMeta, SignalScore, Turn
+from .notes import audio_dropped_note
 
 TOP_IMPROVEMENTS = 3
 RECOMMENDATION_WORDS = {
@@ -24,6 +27,15 @@ FLAG_NAMES = {
 }
 
 
+_HTML_CHARS = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def md_text(text: object) -> str:
+    """Text for a markdown page: `&`, `<` and `>` as entities, so no viewer renders them as HTML (the
+    entities display as the characters themselves)."""
+    return str(text).translate(_HTML_CHARS)
+
+
 def label(identifier: str) -> str:
     """'root_cause' -> 'Root cause'."""
     return identifier.replace("_", " ").replace("-", " ").capitalize()
@@ -39,12 +51,12 @@ def _clock(seconds: float) -> str:
 
 
 def _quote_lines(text: str, prefix: str = "> ") -> list[str]:
-    return [f"{prefix}{line}".rstrip() for line in text.strip().splitlines()] or [prefix.rstrip()]
+    return [f"{prefix}{md_text(line)}".rstrip() for line in text.strip().splitlines()] or [prefix.rstrip()]
 
 
 def _signal_name(signal_id: str, rubric: Rubric | None) -> str:
     try:
-        return rubric.signal(signal_id).name if rubric else label(signal_id)
+        return md_text(rubric.signal(signal_id).name) if rubric else label(signal_id)
     except KeyError:
         return label(signal_id)
 
@@ -58,19 +70,19 @@ def _signal_section(s: SignalScore, rubric: Rubric | None, level: Level) -> list
         except KeyError:
             sig = None
         if sig is not None:
-            out += [f"_{sig.anchors[s.score]}_", ""]
+            out += [f"_{md_text(sig.anchors[s.score])}_", ""]
             expected = sig.level_expectations.get(level)
             if expected and s.score < MAX_SCORE:
-                out += [f"Expected at {level.value}: {expected}", ""]
+                out += [f"Expected at {level.value}: {md_text(expected)}", ""]
     if s.detector_score is not None and s.llm_score is not None:
         out += [f"Detectors {s.detector_score}/{MAX_SCORE}, LLM judge {s.llm_score}/{MAX_SCORE}.", ""]
     if s.evidence:
         out.append("Evidence:")
-        out += [f'- "{q.strip()}"' for q in s.evidence]
+        out += [f'- "{md_text(q.strip())}"' for q in s.evidence]
     else:
         out.append("Evidence: nothing in the answer.")
     if s.advice and s.score < MAX_SCORE:
-        out += ["", f"Advice: {s.advice}"]
+        out += ["", f"Advice: {md_text(s.advice)}"]
     out.append("")
     return out
 
@@ -86,15 +98,15 @@ def _delivery(report: GradeReport) -> list[str]:
         out.append(f"- Pace: {d.words_per_minute:.0f} words per minute")
     if d.long_pauses is not None:
         out.append(f"- Long pauses (over 2 s): {d.long_pauses}")
-    fillers = ", ".join(f"{w} ×{n}" for w, n in sorted(d.fillers.items(), key=lambda kv: -kv[1])) or "none"
+    fillers = ", ".join(f"{md_text(w)} ×{n}" for w, n in sorted(d.fillers.items(), key=lambda kv: -kv[1])) or "none"
     out.append(f"- Filler words: {fillers} ({d.filler_rate:.1f} per 100 words)")
     if d.filler_note:
-        out.append(f"  - {d.filler_note}")
+        out.append(f"  - {md_text(d.filler_note)}")
     if d.i_we_ratio is not None:
         out.append(f'- "I" vs "we": {d.i_count} / {d.we_count} ({d.i_we_ratio:.0%} "I")')
     else:
         out.append('- "I" vs "we": neither used')
-    hedges = ", ".join(f"{w} ×{n}" for w, n in sorted(d.hedges.items(), key=lambda kv: -kv[1])) or "none"
+    hedges = ", ".join(f"{md_text(w)} ×{n}" for w, n in sorted(d.hedges.items(), key=lambda kv: -kv[1])) or "none"
     out += [f"- Hedges: {hedges}", ""]
     return out
 
@@ -102,13 +114,17 @@ def _delivery(report: GradeReport) -> list[str]:
 def _transcript(turns: list[Turn]) -> list[str]:
     out = ["## Transcript", ""]
     for t in turns:
-        out += [f"### {t.index + 1}. {label(t.round.value)}", "", f"**Interviewer:** {t.question.strip()}", ""]
+        out += [f"### {t.index + 1}. {label(t.round.value)}", "", f"**Interviewer:** {md_text(t.question.strip())}",
+                ""]
         if t.skipped:
             out += ["**You:** _(skipped)_", ""]
         elif not t.answer.strip():
             out += ["**You:** _(no answer)_", ""]
         else:
             out += ["**You:**", "", *_quote_lines(t.answer), ""]
+        dropped = audio_dropped_note(t)
+        if dropped:
+            out += [f"_{dropped}_", ""]
     return out
 
 
@@ -125,26 +141,26 @@ def render_markdown(
     """
     o = report.overall
     rec = RECOMMENDATION_WORDS.get(o.recommendation.value, o.recommendation.value)
-    lines = [f"# {title}", "", f"**{o.score:.0f}/100, grade {o.letter}, recommendation: {rec}**", ""]
-    facts = [f"rubric {report.rubric}", f"level {report.level.value}", f"graded by {report.grader}",
+    lines = [f"# {md_text(title)}", "", f"**{o.score:.0f}/100, grade {o.letter}, recommendation: {rec}**", ""]
+    facts = [f"rubric {md_text(report.rubric)}", f"level {report.level.value}", f"graded by {md_text(report.grader)}",
              report.graded_at.strftime("%Y-%m-%d %H:%M UTC")]
     if meta is not None:
-        facts = [f"session {meta.id}", f"persona {meta.persona}", *facts]
+        facts = [f"session {md_text(meta.id)}", f"persona {md_text(meta.persona)}", *facts]
     lines += [" · ".join(facts), ""]
     question = (meta.question if meta else None) or report.question
     if question:
-        lines += [f"Question: _{question.strip()}_", ""]
+        lines += [f"Question: _{md_text(question.strip())}_", ""]
     if report.summary:
-        lines += [report.summary.strip(), ""]
+        lines += [md_text(report.summary.strip()), ""]
     for note in report.notes:
-        lines.append(f"> Note: {note}")
+        lines.append(f"> Note: {md_text(note)}")
     if report.notes:
         lines.append("")
 
     lines += ["## Top improvements", ""]
     if report.improvements:
         for i, imp in enumerate(report.improvements[:TOP_IMPROVEMENTS], 1):
-            lines.append(f"{i}. **{_signal_name(imp.signal, rubric)}** (about +{imp.gain:.0f} points): {imp.advice}")
+            lines.append(f"{i}. **{_signal_name(imp.signal, rubric)}** (about +{imp.gain:.0f} points): {md_text(imp.advice)}")
     else:
         lines.append("Nothing significant left to gain on this rubric.")
     lines.append("")
@@ -159,10 +175,10 @@ def render_markdown(
     if report.flags:
         for f in report.flags:
             rubric_flag = next((rf for rf in rubric.flags if rf.id == f.id), None) if rubric else None
-            name = rubric_flag.name if rubric_flag else FLAG_NAMES.get(f.id, label(f.id))
-            advice = f": {rubric_flag.advice}" if rubric_flag else ""
+            name = md_text(rubric_flag.name) if rubric_flag else FLAG_NAMES.get(f.id, label(f.id))
+            advice = f": {md_text(rubric_flag.advice)}" if rubric_flag else ""
             lines.append(f"- **{name}**{advice}")
-            lines += [f'  - "{q.strip()}"' for q in f.evidence]
+            lines += [f'  - "{md_text(q.strip())}"' for q in f.evidence]
     else:
         lines.append("None raised.")
     lines.append("")

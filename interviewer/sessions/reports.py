@@ -1,0 +1,52 @@
+"""A session's derived files: `grade-v{n}.json` per version and the self-contained `report.html`.
+
+Each works from one reading of the session's log (a `SessionLog`); the history charts read the other
+sessions of the store, never this one again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import SessionError
+from ..models import Rubric
+from ..report.html import render_html
+from .listing import history_points
+from .store import SessionLog, SessionStore, read_log, write_atomic
+from .versions import write_grade_file
+
+HTML_REPORT = "report.html"
+
+
+def latest_grade(log: SessionLog):
+    if not log.session.grades:
+        raise SessionError(f"session {log.id} has not been graded yet (try: interviewer replay {log.id} --regrade)")
+    return log.session.grades[-1]
+
+
+def session_html(store: SessionStore, log: SessionLog, rubric: Rubric | None = None) -> str:
+    """The self-contained HTML report of a session's latest grade, with the history of the whole store."""
+    grade = latest_grade(log)
+    session = log.session
+    history = history_points(store, grade.rubric, loaded={log.id: session})
+    return render_html(grade, session.turns, title=f"Interview report \u00b7 {log.id}", meta=session.meta,
+                       rubric=rubric, history=history, warnings=session.warnings, version=len(session.grades))
+
+
+def write_session_report(store: SessionStore, log: SessionLog, rubric: Rubric | None = None,
+                         path: Path | None = None) -> Path:
+    """Write report.html into the session folder (or `path`), atomically."""
+    target = path or log.folder / HTML_REPORT
+    write_atomic(target, session_html(store, log, rubric))
+    return target
+
+
+def save_derived(store: SessionStore, session_id: str, rubric: Rubric | None = None,
+                 log: SessionLog | None = None) -> Path:
+    """After a session is graded: grade-v{n}.json for every version in the log, and report.html.
+
+    Pass the `log` already read to avoid reading it again."""
+    log = log or read_log(store.folder(session_id))
+    for version, report in log.versions:
+        write_grade_file(log.folder, version, report)
+    return write_session_report(store, log, rubric)
