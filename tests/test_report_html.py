@@ -19,6 +19,7 @@ from interviewer.report.html import (
     HistoryPoint,
     evidence_spans,
     render_batch_index,
+    render_history_page,
     render_html,
     sparkline_svg,
     timeline_svg,
@@ -130,6 +131,26 @@ def test_self_contained_no_network(strong, rubric):
     assert "@import" not in page and "url(" not in page
 
 
+def _csp(page: str) -> dict[str, str]:
+    content = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    return dict(d.strip().split(" ", 1) for d in content.split(";"))
+
+
+def test_the_page_script_runs_under_a_fresh_nonce(strong, rubric):
+    """script-src allows only the page's own script, by a nonce new for every page; no 'unsafe-inline'."""
+    turns, report = strong
+    pages = [render_html(report, turns, rubric=rubric), render_html(report, turns, rubric=rubric),
+             render_history_page(history()), render_batch_index([BatchRow("a.wav", report)])]
+    nonces = []
+    for page in pages:
+        csp = _csp(page)
+        assert csp["default-src"] == "'none'" and "unsafe-inline" not in csp["script-src"]
+        nonce = re.fullmatch(r"'nonce-([A-Za-z0-9+/]{22}==)'", csp["script-src"]).group(1)
+        assert re.findall(r"<script\b[^>]*>", page) == [f'<script nonce="{nonce}">']
+        nonces.append(nonce)
+    assert len(set(nonces)) == len(nonces)
+
+
 def test_every_evidence_quote_is_highlighted_in_the_transcript(strong, rubric):
     turns, report = strong
     text = candidate_text(turns)
@@ -209,7 +230,7 @@ def test_batch_index_rows_and_escaping(strong, rubric):
     rows = [BatchRow('a <b>"x".wav', report, link="reports/a b.html", audio_seconds=61.0),
             BatchRow("broken.mp3", None, error="corrupt audio <bad>")]
     page = render_batch_index(rows, rubric=rubric, generated_at=utcnow())
-    assert "a &lt;b&gt;&quot;x&quot;.wav" in page
+    assert "a &lt;b&gt;&#34;x&#34;.wav" in page  # markupsafe writes a double quote as &#34;
     assert 'href="reports/a%20b.html"' in page
     assert "corrupt audio &lt;bad&gt;" in page
     assert "<b>1</b> graded" in page and ">1</b> failed" in page
@@ -251,6 +272,18 @@ def test_report_loads_in_chromium_without_console_errors(tmp_path, strong, rubri
     _assert_not_blank(img)
     header = img[5, 5, :3].tolist()
     assert header == [0x17, 0x32, 0x4F], header  # the page's own header colour, so CSS applied
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_script_without_the_nonce_does_not_run_in_chromium(tmp_path, strong, rubric):
+    """Were an escaping bug ever to let a <script> through, the CSP would still not run it."""
+    turns, report = strong
+    page = render_html(report, turns, rubric=rubric)
+    injected = page.replace("</main>", "<script>document.body.setAttribute('data-evil', '1')</script></main>")
+    loaded = load(_write(tmp_path, "report.html", injected), tmp_path / "profile")
+    assert 'data-ready="report"' in loaded.dom  # the page's own script ran
+    assert 'data-evil="1"' not in loaded.dom  # the injected one did not
 
 
 @pytest.mark.browser

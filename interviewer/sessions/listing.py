@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..errors import SessionError
 from ..models import SIGNAL_IDS, Session
-from ..report.html import HistoryPoint
+from ..report.data import HistoryPoint
 from .store import SessionStore
 
 SPARK_CHARS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"

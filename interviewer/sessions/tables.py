@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..report.html import HistoryPoint
+from ..report.data import HistoryPoint
 from .listing import SessionSummary, history_title, sparkline, trend_rows
 
 
