@@ -3,26 +3,60 @@
 Checks PortAudio, the input and output devices, the speech synthesizer (espeak-ng through pyttsx3), the
 Whisper models and the VAD, then the LLM endpoint (optional: without one the offline persona is used).
 Exit status 0 when the spoken offline interview can run; otherwise 1, saying what still works.
+On a terminal the findings are one rich table; otherwise one `[status] what: detail` line each, as found.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 
 OK, WARN, FAIL = "ok  ", "warn", "FAIL"
 
 
+STATUS_STYLE = {OK: "green", WARN: "yellow", FAIL: "bold red", "info": "cyan"}
+
+
 class Report:
-    def __init__(self, out: Callable[[str], None] = print):
+    """The findings: printed one line each as they come, or (`table=True`) kept for one table at the end."""
+
+    def __init__(self, out: Callable[[str], None] = print, table: bool = False):
         self.out = out
+        self.table = table
+        self.rows: list[tuple[str, str, str]] = []
         self.failed: set[str] = set()
 
     def line(self, status: str, what: str, detail: str) -> None:
-        self.out(f"[{status}] {what}: {detail}")
+        if self.table:
+            self.rows.append((status, what, detail))
+        else:
+            self.out(f"[{status}] {what}: {detail}")
         if status == FAIL:
             self.failed.add(what)
+
+    def note(self, status: str, text: str) -> None:
+        """A finding that is one sentence (the LLM checks)."""
+        if self.table:
+            what, _, detail = text.partition(": ")
+            self.rows.append((status, what, detail) if detail else (status, "LLM", text))
+        else:
+            self.out(f"[{status}] {text}")
+
+    def print_table(self) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title="interviewer doctor", title_justify="left")
+        table.add_column("status")
+        table.add_column("check")
+        table.add_column("found")
+        for status, what, detail in self.rows:
+            table.add_row(f"[{STATUS_STYLE.get(status, 'default')}]{escape(status.strip())}[/]", escape(what),
+                          escape(detail))
+        Console().print(table)
 
 
 def check_sound(r: Report) -> None:
@@ -96,20 +130,22 @@ def check_llm(r: Report, args: argparse.Namespace) -> None:
     try:
         from .llm import doctor_lines
     except ImportError:
-        r.out("[info] LLM: no LLM support installed; offline persona and grader")
+        r.note("info", "LLM: no LLM support installed; offline persona and grader")
         return
     for line in doctor_lines(args):
         status = WARN if "FAIL" in line else "info"
-        r.out(f"[{status}] {line}")
+        r.note(status, line)
 
 
 def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
-    r = Report(out)
+    r = Report(out, table=out is print and sys.stdout.isatty())
     check_sound(r)
     check_tts(r)
     check_models(r)
     check_vad(r)
     check_llm(r, args)
+    if r.table:
+        r.print_table()
     if not r.failed:
         out("Ready: `interviewer practice` runs a spoken interview (offline unless an LLM is configured).")
         return 0

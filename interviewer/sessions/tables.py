@@ -35,7 +35,7 @@ def sessions_table(rows: Sequence[SessionSummary]) -> Table:
 
 
 def history_table(points: Sequence[HistoryPoint]) -> Table:
-    table = Table(title=history_title(points), title_justify="left")
+    table = Table(title=history_title(points), title_justify="left", min_width=len(history_title(points)))
     for name, justify in (("signal", "left"), ("trend", "left"), ("first", "right"), ("latest", "right"),
                           ("change", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
