@@ -41,6 +41,11 @@ def test_installed_package_carries_personas_rubrics_and_questions(tmp_path):
         assert r.returncode == 0, r.stderr
         for name in expected:
             assert name in r.stdout, (command, name)
+    page = subprocess.run(  # the report templates, CSS and JS ship too: a page renders from the installed copy
+        [sys.executable, "-c", "from interviewer.report.html import render_history_page as r; print(r([]))"],
+        capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60)
+    assert page.returncode == 0, page.stderr
+    assert "header.top{" in page.stdout and "data-ready" in page.stdout and 'id="history"' in page.stdout
     where = subprocess.run([sys.executable, "-c", "import interviewer; print(interviewer.__file__)"],
                            capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60)
     assert where.stdout.strip().startswith(str(target)), "the installed copy was not the one imported"

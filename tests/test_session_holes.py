@@ -263,6 +263,8 @@ def test_a_command_reads_the_session_log_once(catalog, store, monkeypatch, capsy
     res = make_session(catalog, store, STRONG)
     make_session(catalog, store, STRONG)  # another session in the store, for the history charts
     monkeypatch.setenv("INTERVIEWER_SESSIONS", str(store))
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "INTERVIEWER_MODEL"):
+        monkeypatch.delenv(name, raising=False)  # the offline grader, as in the CLI tests
     reads = _count_log_reads(monkeypatch, res.folder / LOG_NAME)
     assert main([args[0], res.session_id, *args[1:]]) == 0, capsys.readouterr().err
     assert len(reads) == 1, reads

@@ -17,8 +17,7 @@ from session_helpers import STRONG, WEAK, make_session
 
 from interviewer.grading import OfflineGrader
 from interviewer.models import Level, RoundKind, Turn
-from interviewer.sessions import grade_diff, repair_torn_tail, sparkline
-from interviewer.store import LOG_NAME, SessionStore, read_session
+from interviewer.sessions import LOG_NAME, SessionStore, grade_diff, read_session, repair_torn_tail, sparkline
 
 CLOCK = r"\[\d\d:\d\d:\d\d \+\d+:\d\d\]"
 

@@ -16,7 +16,7 @@ from interviewer.models import (
     Turn,
     TurnCompleted,
 )
-from interviewer.store import LOG_NAME, SessionStore, read_session, write_atomic
+from interviewer.sessions import LOG_NAME, SessionStore, read_session, write_atomic
 
 
 def _write_session(store: SessionStore, turns: int = 2) -> Path:
