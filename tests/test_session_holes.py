@@ -6,10 +6,12 @@ commands run through the installed CLI in a subprocess unless a test counts call
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -140,16 +142,42 @@ def test_a_log_append_that_fails_is_one_line_and_leaves_the_log_as_it_was(catalo
     assert log.read_bytes() == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_session_folder_is_one_line(catalog, store):
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """A folder nobody can add files to: mode 555, or for root (who ignores modes) the immutable attribute."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        undo = ["chmod", "755", str(folder)]
+    else:
+        chattr = shutil.which("chattr")
+        if not chattr or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("running as root on a filesystem without the immutable attribute")
+        undo = [chattr, "-i", str(folder)]
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_writes_into_a_read_only_session_folder_are_one_line(catalog, store):
     res = make_session(catalog, store, STRONG)
     before = snapshot(res.folder)
-    res.folder.chmod(0o555)
-    try:
-        line = one_line_error(cli(store, "report", res.session_id))
-        assert str(res.folder) in line
-    finally:
-        res.folder.chmod(0o755)
+    with read_only(res.folder):
+        for args in (("report", res.session_id), ("replay", res.session_id, "--regrade")):
+            line = one_line_error(cli(store, *args))
+            assert str(res.folder) in line, line
+    assert snapshot(res.folder) == before
+
+
+def test_a_torn_log_in_a_read_only_folder_is_one_line_and_stays_as_it_was(catalog, store):
+    """Setting a torn last line aside needs a new file in the folder; when that fails, one line, no change."""
+    res = make_session(catalog, store, STRONG)
+    with open(res.folder / LOG_NAME, "a") as f:
+        f.write('{"type": "graded", "rep')
+    before = snapshot(res.folder)
+    with read_only(res.folder):
+        line = one_line_error(cli(store, "replay", res.session_id, "--regrade"))
+        assert str(res.folder) in line, line
     assert snapshot(res.folder) == before
 
 
