@@ -7,6 +7,8 @@ from .sessions.store import (  # noqa: F401
     SESSIONS_ENV,
     SessionStore,
     SessionWriter,
+    default_store_dir,
+    new_session_id,
     read_session,
     write_atomic,
 )
