@@ -72,7 +72,7 @@ def test_replay_and_report_refuse_ids_that_point_outside_the_store(catalog, stor
     relative = os.path.relpath(outside.folder, store)  # ../elsewhere/<id>
     for args in (("replay", relative, "--regrade"), ("replay", str(outside.folder), "--regrade"),
                  ("report", relative), ("report", str(outside.folder), "--format", "markdown"),
-                 ("replay", "../../../tmp/x", "--regrade")):
+                 ("replay", "../../../outside/x", "--regrade")):
         line = one_line_error(cli(store, *args))
         assert "not a session id" in line and "YYYYMMDD-HHMMSS-xxxxxx" in line, line
     assert snapshot(outside.folder) == before  # nothing written or re-graded out there
