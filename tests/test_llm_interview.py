@@ -14,10 +14,10 @@ from llm_server import BlackHole, Fault, FaultServer, free_port
 from test_llm_client import FakeClock, client_for
 
 from interviewer.interview import InterviewSetup, run_interview
+from interviewer.interview.text import TextChannel
 from interviewer.llm.judge import LLMGrader, LLMJudge
 from interviewer.llm.persona import LLMPhraser
 from interviewer.models import Level
-from interviewer.practice import TextChannel
 from interviewer.store import SessionStore, read_session
 
 ANSWERS = [

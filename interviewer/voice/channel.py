@@ -1,6 +1,6 @@
 """Voice channels: the interview spoken through a speaker and heard through a microphone, or driven by files.
 
-`VoiceChannel` implements `interviewer.interview.Channel`:
+`VoiceChannel` implements `interviewer.protocols.Channel`:
 - `say()` renders each piece of the question as the phraser yields it (with the LLM persona the first
   sentence plays while the rest is generated), plays it, watches the microphone for barge-in, and saves the
   question audio in the session folder;
@@ -21,8 +21,7 @@ import numpy as np
 
 from ..durable import write_wav
 from ..errors import InputFileError
-from ..interview import Answer, Said
-from ..protocols import SAMPLE_RATE, TTS, AudioOut
+from ..protocols import SAMPLE_RATE, TTS, Answer, AudioOut, Said
 from ..store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
@@ -122,6 +121,7 @@ class VoiceChannel:
         self._barged = False
         self._asked = False  # a question (not just the greeting) has been said
         self._barge_vad = SileroVAD() if self.barge_in else None
+        self._overflows_at_say = 0  # the source's overflow count when the last question started
         self.stt_model: str | None = getattr(listener.stt, "name", None)  # recorded in the session meta
 
     # --- Channel ---------------------------------------------------------------------
@@ -136,6 +136,7 @@ class VoiceChannel:
         first = True
         self._barged = False
         self._held = []
+        self._overflows_at_say = self.source.overflows if self.source is not None else 0
         if self._barge_vad is not None:
             self._barge_vad.reset()
         detector = BargeDetector(self._barge_vad) if self._barge_vad is not None else None
@@ -167,8 +168,11 @@ class VoiceChannel:
         if source is None:
             return Answer(quit=True)
         prefix = np.concatenate(self._held) if self._barged and self._held else None
+        # audio lost while the answer was recorded; after a barge-in the answer began during the question
+        overflows_before = self._overflows_at_say if self._barged else source.overflows
         self._held, self._barged = [], False
         heard = self.listener.listen(source, prefix)
+        dropped = source.overflows - overflows_before
         name = f"turn-{turn_index:02d}-answer.wav"
         if self.folder is not None:
             write_wav(self.folder / name, heard.audio, SAMPLE_RATE)
@@ -180,9 +184,12 @@ class VoiceChannel:
             words=heard.words or None,
             seconds=heard.talk_seconds,
             audio_file=name if self.folder is not None else None,
+            audio_dropped=dropped,
         )
 
     def close(self) -> None:
+        """Stop playback and release the microphone (idempotent)."""
+        self.out.stop()
         if self.source is not None:
             self.source.close()
 
@@ -204,7 +211,7 @@ class VoiceChannel:
             self.out.wait()
             return False
         held_max = int(HELD_S * SAMPLE_RATE)
-        while _playing(self.out):
+        while self.out.playing():
             try:
                 chunk = self.source.read(0.02)
             except EOFError:
@@ -245,11 +252,6 @@ class VoiceChannel:
                 segments=heard.segments, calls=heard.calls,
             )
         )
-
-
-def _playing(out: AudioOut) -> bool:
-    playing = getattr(out, "playing", None)
-    return bool(playing()) if playing is not None else False
 
 
 class FileChannel(VoiceChannel):
