@@ -4,7 +4,8 @@
 - `say()` renders each piece of the question as the phraser yields it (with the LLM persona the first
   sentence plays while the rest is generated), plays it, watches the microphone for barge-in, and saves the
   question audio in the session folder;
-- `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio.
+- `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio;
+  in a terminal a live line (rich) shows what the candidate has said so far while they talk.
 `FileChannel` runs the same loop on audio files, one per turn, with a null output: no microphone needed.
 """
 
@@ -18,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 
 from ..durable import write_wav
 from ..errors import InputFileError
@@ -100,19 +104,61 @@ class BargeDetector:
         return False
 
 
+class LiveTranscript:
+    """One transient terminal line showing the answer transcribed so far, while the candidate talks.
+
+    The final "You: ..." line is printed by the channel as before, after the live line is gone; without a
+    console (output is not a terminal, or the caller echoes elsewhere) nothing is shown.
+    """
+
+    PREFIX = "You (so far): "
+
+    def __init__(self, console: Console | None):
+        self.console = console
+        self._live: Live | None = None
+
+    def start(self) -> None:
+        if self.console is not None:
+            self._live = Live(self._line("(listening)"), console=self.console, transient=True,
+                              auto_refresh=False)
+            self._live.start(refresh=True)
+
+    def update(self, text: str) -> None:
+        if self._live is not None:
+            self._live.update(self._line(text), refresh=True)
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def _line(self, text: str) -> Text:
+        room = max(10, self.console.width - len(self.PREFIX) - 1) if self.console is not None else len(text)
+        shown = text if len(text) <= room else "..." + text[-(room - 3):]  # the latest words fit on the line
+        return Text(self.PREFIX + shown, style="dim", no_wrap=True, overflow="ellipsis")
+
+
+def terminal_console() -> Console | None:
+    """A rich console when standard output is a terminal, else None (plain output)."""
+    return Console() if sys.stdout is not None and sys.stdout.isatty() else None
+
+
 class VoiceChannel:
     """Speaker + microphone (or any `Source`)."""
 
     mode = "voice"
 
     def __init__(self, tts: TTS, listener: Listener, out: AudioOut, source: Source | None = None,
-                 barge_in: bool = True, echo: Echo | None = None, speaker: str = "Interviewer"):
+                 barge_in: bool = True, echo: Echo | None = None, speaker: str = "Interviewer",
+                 live: Console | None = None):
         self.tts = tts
         self.listener = listener
         self.listener.on_warning = self._warn
         self.out = out
         self.source = source
         self.barge_in = barge_in and source is not None
+        # the live line goes where the echo goes: the terminal by default, nowhere when the caller echoes
+        self.live = LiveTranscript(live if live is not None else (terminal_console() if echo is None else None))
         self.echo = echo or (lambda line: print(line, flush=True))
         self.speaker = speaker
         self.folder: Path | None = None
@@ -171,7 +217,12 @@ class VoiceChannel:
         # audio lost while the answer was recorded; after a barge-in the answer began during the question
         overflows_before = self._overflows_at_say if self._barged else source.overflows
         self._held, self._barged = [], False
-        heard = self.listener.listen(source, prefix)
+        self.listener.on_partial = self.live.update
+        self.live.start()
+        try:
+            heard = self.listener.listen(source, prefix)
+        finally:
+            self.live.stop()
         dropped = source.overflows - overflows_before
         name = f"turn-{turn_index:02d}-answer.wav"
         if self.folder is not None:
@@ -189,6 +240,7 @@ class VoiceChannel:
 
     def close(self) -> None:
         """Stop playback and release the microphone (idempotent)."""
+        self.live.stop()
         self.out.stop()
         if self.source is not None:
             self.source.close()
@@ -265,8 +317,10 @@ class FileChannel(VoiceChannel):
     mode = "files"
 
     def __init__(self, answers: Path, tts: TTS, listener: Listener, out: AudioOut | None = None,
-                 speed: float | None = None, echo: Echo | None = None, speaker: str = "Interviewer"):
-        super().__init__(tts, listener, out or NullOut(), source=None, barge_in=False, echo=echo, speaker=speaker)
+                 speed: float | None = None, echo: Echo | None = None, speaker: str = "Interviewer",
+                 live: Console | None = None):
+        super().__init__(tts, listener, out or NullOut(), source=None, barge_in=False, echo=echo, speaker=speaker,
+                         live=live)
         self.files = answer_files(answers)
         self.speed = speed
 
