@@ -90,7 +90,7 @@ class PlannedQuestion:
     question_id: str | None = None  # bank question id or persona follow-up id
     target: str | None = None  # the signal or flag pressed on
     note: InterviewerNote = field(default_factory=InterviewerNote)
-    level: Level | None = None  # the level the session is held at (None: the persona's own)
+    level: Level | None = None  # the level the session is held at (set by the round engine)
 
 
 class Phraser(Protocol):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CLI, cli_env
+from conftest import cli_env
 from test_practice_cli import ANSWERS, piped
 from test_voice_capture import alsa_env
 from voice_audio import SR, answer, speech_cache, tiny_model, write_wav
@@ -115,7 +115,8 @@ def test_a_busy_microphone_falls_back_to_text_and_no_typed_answer_is_lost(tmp_pa
     attrs = termios.tcgetattr(slave)
     attrs[3] &= ~termios.ECHO
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    proc = subprocess.Popen([*CLI, "practice", "--persona", "peer", "--question", "incident-classic", "--offline"],
+    log = tmp_path / "spy.log"
+    proc = subprocess.Popen(spied(log, "practice", "--persona", "peer", "--question", "incident-classic", "--offline"),
                             stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     os.close(slave)
     try:
@@ -134,6 +135,7 @@ def test_a_busy_microphone_falls_back_to_text_and_no_typed_answer_is_lost(tmp_pa
     session = read_session(next(sessions.iterdir()))
     assert session.meta.mode == "text"
     assert [t.answer for t in session.turns] == ANSWERS
+    assert logged(log) == []  # the microphone never opened and no voice channel was made: nothing left open
 
 
 def test_the_channel_is_closed_at_the_normal_end(tmp_path, one_answer):
