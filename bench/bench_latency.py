@@ -32,7 +32,7 @@ from voice_audio import SR, VOICES, long_answer, write_wav  # noqa: E402
 from interviewer.catalog import load_catalog  # noqa: E402
 from interviewer.grading import OfflineGrader  # noqa: E402
 from interviewer.interview import InterviewSetup, OfflinePhraser, run_interview  # noqa: E402
-from interviewer.store import SessionStore  # noqa: E402
+from interviewer.sessions.store import SessionStore  # noqa: E402
 from interviewer.voice.audio import NullOut  # noqa: E402
 from interviewer.voice.channel import FileChannel  # noqa: E402
 from interviewer.voice.loop import Listener  # noqa: E402

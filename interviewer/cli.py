@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .catalog import DATA_DIR_ENV, DEFAULT_PERSONA, DEFAULT_RUBRIC, load_catalog
 from .errors import InterviewerError
+from .models import DEFAULT_LEVEL
 from .sessions.store import SESSIONS_ENV
 
 EXIT_USAGE = 2
@@ -51,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     _llm_options(p)
     p.add_argument("--text", action="store_true", help="type answers instead of speaking")
     p.add_argument("--persona", default=DEFAULT_PERSONA, help="interviewer persona id (see `personas`)")
-    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], help="level to be graded at")
+    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"],
+                   help=f"level you are held to: the opening question, the follow-ups and the grade (default "
+                        f"{DEFAULT_LEVEL.value}, as for `grade`; the persona's own level does not change it)")
     p.add_argument("--question", metavar="ID", help="opening question id (see `questions`); random if omitted")
     p.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id")
     p.add_argument("--seed", type=int, help="seed for the random opening question")
@@ -136,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_practice(args: argparse.Namespace) -> int:
-    from .practice import practice
+    from .interview.practice import practice
 
     return practice(args)
 

@@ -1,11 +1,37 @@
 #!/usr/bin/env bash
 # Installs what is missing, idempotently: system packages (apt-get, where we may), the venv, the package.
 # Usage: scripts/bootstrap.sh [run|test]   ("test" adds the test tools, the local LLM server and chromium)
+# Sourced (`. scripts/bootstrap.sh`), it only defines its functions (the tests call them).
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# The package is installed again only when pyproject.toml changed or an extra this command needs is missing.
+# One stamp per pyproject.toml hash lists every extra installed with it, so `scripts/interview` after
+# `scripts/test` (whose extras include all that the interview needs) installs nothing.
+stamp_path() { # VENV -> the stamp for the current pyproject.toml
+  printf '%s/.interviewer-installed-%s' "$1" "$(sha256sum pyproject.toml | cut -c1-16)"
+}
+stamp_covers() { # STAMP EXTRAS: true when every comma-separated extra in EXTRAS is listed in STAMP
+  local have extra
+  have="$(cat "$1" 2>/dev/null)" || return 1
+  for extra in ${2//,/ }; do
+    case ",$have," in *",$extra,"*) ;; *) return 1 ;; esac
+  done
+}
+stamp_record() { # STAMP EXTRAS: add EXTRAS to the extras STAMP lists
+  local have merged
+  have="$(cat "$1" 2>/dev/null || true)"
+  merged="$(printf '%s\n' ${have//,/ } ${2//,/ } | sort -u | paste -sd, -)"
+  printf '%s\n' "$merged" >"$1"
+}
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  return 0  # sourced: functions only
+fi
+
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-run}"
 VENV="${INTERVIEWER_VENV:-.venv}"
-say() { printf '[setup] %s\n' "$*" >&2; }
 
 sys_pkgs=(espeak-ng libportaudio2 python3-venv)
 [ "$want" = test ] && sys_pkgs+=(sox alsa-utils chromium cmake build-essential)
@@ -37,14 +63,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 
-# Re-install the package only when its declaration changed.
 extras="base"
 [ "$want" = test ] && extras="base,test"
-stamp="$VENV/.interviewer-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
+stamp="$(stamp_path "$VENV")"
+if ! stamp_covers "$stamp" "$extras"; then
   say "installing interviewer[$extras] and its dependencies"
-  "$PY" -m pip install -q -e ".[$extras]"
-  touch "$stamp"
+  "$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  stamp_record "$stamp" "$extras"
 fi
 
 if [ "$want" = test ]; then

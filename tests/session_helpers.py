@@ -11,7 +11,7 @@ from interviewer.catalog import Catalog
 from interviewer.grading import OfflineGrader
 from interviewer.interview import Answer, InterviewResult, InterviewSetup, Said, run_interview
 from interviewer.models import Level
-from interviewer.store import SessionStore
+from interviewer.sessions.store import SessionStore
 
 # Answers written for these tests, one per round.
 STRONG = (

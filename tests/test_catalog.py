@@ -11,8 +11,8 @@ import yaml
 from conftest import REPO, cli_env, run_cli
 
 from interviewer.catalog import load_catalog
-from interviewer.engine import CONSTRAINT_SIGNALS, CURVEBALL_FLAGS, PROBE_SIGNALS, SYNTHESIS_SIGNALS
 from interviewer.errors import CatalogError
+from interviewer.interview.engine import CONSTRAINT_SIGNALS, CURVEBALL_FLAGS, PROBE_SIGNALS, SYNTHESIS_SIGNALS
 from interviewer.llm.persona import MAX_LEADIN, MAX_WORDS, check_sentence, leak
 from interviewer.models import SIGNAL_IDS, Level, RoundKind
 

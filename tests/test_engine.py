@@ -10,7 +10,9 @@ import copy
 
 import pytest
 
-from interviewer.engine import (
+from interviewer.grading import assess
+from interviewer.grading.assessment import Assessment, Entities
+from interviewer.interview.engine import (
     CONSTRAINT_SIGNALS,
     CURVEBALL_FLAGS,
     GENERAL_CHALLENGE,
@@ -19,8 +21,6 @@ from interviewer.engine import (
     plan_next,
     rank_gaps,
 )
-from interviewer.grading import assess
-from interviewer.grading.assessment import Assessment, Entities
 from interviewer.models import SIGNAL_IDS, FollowUp, Level, Persona, RoundKind, Turn
 
 LEVELS = list(Level)

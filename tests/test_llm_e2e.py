@@ -11,7 +11,7 @@ import pytest
 from conftest import cli_env, run_cli
 from llm_server import Fault, FaultServer
 
-from interviewer.store import read_session
+from interviewer.sessions.store import read_session
 
 FAKE_KEY = "sk-test-RECOGNISABLE-e2e-9f8e7d6c5b4a"
 ANSWERS = [

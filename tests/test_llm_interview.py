@@ -14,11 +14,11 @@ from llm_server import BlackHole, Fault, FaultServer, free_port
 from test_llm_client import FakeClock, client_for
 
 from interviewer.interview import InterviewSetup, run_interview
+from interviewer.interview.text import TextChannel
 from interviewer.llm.judge import LLMGrader, LLMJudge
 from interviewer.llm.persona import LLMPhraser
 from interviewer.models import Level
-from interviewer.practice import TextChannel
-from interviewer.store import SessionStore, read_session
+from interviewer.sessions.store import SessionStore, read_session
 
 ANSWERS = [
     "Our billing API started timing out at 10:05 for about a quarter of invoices. A latency alert paged me.",

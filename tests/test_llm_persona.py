@@ -8,7 +8,6 @@ import pytest
 from llm_server import Fault, FaultServer
 from test_llm_client import FakeClock, client_for
 
-from interviewer.interview import PlannedQuestion
 from interviewer.llm.persona import (
     MAX_WORDS,
     LLMPhraser,
@@ -19,6 +18,7 @@ from interviewer.llm.persona import (
     topic_words,
 )
 from interviewer.models import InterviewerNote, Persona, RoundKind, Turn
+from interviewer.protocols import PlannedQuestion
 
 PLANNED = "Walk me through what you checked first when the errors started."
 
@@ -70,8 +70,8 @@ def test_a_good_reply_is_streamed_sentence_by_sentence_with_private_notes(fault_
 def test_the_prompt_names_the_sessions_level_not_the_personas(fault_server: FaultServer) -> None:
     """`--persona peer --level staff`: the LLM is told it is a staff interview."""
     from interviewer.catalog import load_catalog
-    from interviewer.engine import plan_next
     from interviewer.grading import assess
+    from interviewer.interview.engine import plan_next
     from interviewer.models import Level
 
     cat = load_catalog()

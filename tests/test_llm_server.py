@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.interview import PlannedQuestion
 from interviewer.llm import ChatClient, LLMConfig
 from interviewer.llm.judge import LLMGrader, LLMJudge
 from interviewer.llm.persona import MAX_WORDS, LLMPhraser, leak
 from interviewer.models import InterviewerNote, Level, RoundKind, Turn
+from interviewer.protocols import PlannedQuestion
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 TRUNCATING_MAX_TOKENS = 40  # far too few for a verdict: every reply is cut off mid-JSON

@@ -29,6 +29,9 @@ def test_installed_package_carries_personas_rubrics_and_questions(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert build.returncode == 0, build.stderr
+    # a first install shows the user only the project's own lines: no setuptools deprecation banner
+    # (`project.license` as a TOML table) or any other build warning
+    assert "license" not in build.stderr.lower() and "warning" not in build.stderr.lower(), build.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = cli_env(PYTHONPATH=str(target))
@@ -49,3 +52,4 @@ def test_installed_package_carries_personas_rubrics_and_questions(tmp_path):
     where = subprocess.run([sys.executable, "-c", "import interviewer; print(interviewer.__file__)"],
                            capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60)
     assert where.stdout.strip().startswith(str(target)), "the installed copy was not the one imported"
+    assert (target / "interviewer" / "interview" / "practice.py").is_file()  # the sub-package is shipped

@@ -13,9 +13,9 @@ import pytest
 from conftest import CLI, cli_env, run_cli
 
 from interviewer.errors import NoTerminalError
-from interviewer.models import Level, RoundKind
-from interviewer.practice import TextChannel
-from interviewer.store import read_session
+from interviewer.interview.text import TextChannel
+from interviewer.models import DEFAULT_LEVEL, Level, RoundKind
+from interviewer.sessions.store import read_session
 
 # Answers written for these tests: one incident, told across the rounds.
 ANSWERS = [
@@ -83,7 +83,7 @@ def test_skip_quit_and_multi_line_answers(sessions_dir):
     assert session.ended.reason == "quit"
     assert session.grades, "finished turns are graded after /quit"
     assert "_(skipped)_" in r.stdout
-    assert session.meta.persona == "peer" and session.meta.level.value == "L4"  # the persona's level
+    assert session.meta.persona == "peer" and session.meta.level is DEFAULT_LEVEL  # not the persona's L4
 
 
 def test_quit_before_any_answer_grades_nothing(sessions_dir):
@@ -93,6 +93,33 @@ def test_quit_before_any_answer_grades_nothing(sessions_dir):
     [folder] = session_folders(sessions_dir)
     session = read_session(folder)
     assert session.turns == [] and session.ended.reason == "quit" and not session.grades
+
+
+@pytest.mark.parametrize("persona", ["peer", "exec"])  # an L4 and a staff interviewer
+def test_practice_grades_at_the_one_default_level_not_the_personas(sessions_dir, persona):
+    """Like `grade`, `practice` holds the candidate to DEFAULT_LEVEL (L5) unless --level says otherwise."""
+    env = cli_env(INTERVIEWER_SESSIONS=str(sessions_dir))
+    r = run_cli("practice", "--text", "--persona", persona, "--question", "incident-classic",
+                input=piped(ANSWERS[0]) + "/quit\n", env=env)
+    assert r.returncode == 0, r.stderr
+    [folder] = session_folders(sessions_dir)
+    session = read_session(folder)
+    assert DEFAULT_LEVEL is Level.L5
+    assert session.meta.level is DEFAULT_LEVEL and session.grades[0].level is DEFAULT_LEVEL
+    assert "level L5" in r.stdout  # the printed report says so
+
+    r = run_cli("practice", "--text", "--persona", persona, "--question", "incident-classic", "--level", "L3",
+                input=piped(ANSWERS[0]) + "/quit\n", env=env)
+    assert r.returncode == 0, r.stderr
+    [newest] = set(session_folders(sessions_dir)) - {folder}
+    assert read_session(newest).meta.level is Level.L3 and read_session(newest).grades[0].level is Level.L3
+
+
+def test_practice_help_documents_the_default_level():
+    r = run_cli("practice", "--help")
+    assert r.returncode == 0
+    help_text = " ".join(r.stdout.split())
+    assert "default L5" in help_text and "persona's own level does not change it" in help_text
 
 
 def test_answers_run_out_before_the_rounds_do(sessions_dir):

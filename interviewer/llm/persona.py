@@ -26,9 +26,8 @@ from collections.abc import Generator, Iterator
 from difflib import SequenceMatcher
 from itertools import chain
 
-from ..interview import PlannedQuestion
 from ..models import Persona, RoundKind, Turn
-from ..protocols import LLM
+from ..protocols import LLM, PlannedQuestion
 from .errors import LLMError
 from .prompts import DATA_RULES, new_tag, transcript_block, with_trimming
 from .secrets import scrub

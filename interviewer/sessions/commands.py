@@ -25,7 +25,7 @@ from .versions import grade_diff, regrade
 def choose_grader(args: argparse.Namespace) -> Grader:
     """The current grader: the practice command's choice (LLM judge when configured), else the offline one."""
     try:
-        from ..practice import make_phraser_and_grader
+        from ..interview.practice import make_phraser_and_grader
     except ImportError:
         make_phraser_and_grader = None
     if make_phraser_and_grader is not None:

@@ -175,8 +175,9 @@ def grade_diff(old: GradeReport | None, new: GradeReport) -> list[str]:
 # --- resume -----------------------------------------------------------------------------------
 
 
-def resumable(store: SessionStore, session_id: str) -> tuple[SessionMeta, list[Turn], list[str]]:
-    """The meta and finished turns of a session to continue; refuses one that already completed."""
+def resumable(store: SessionStore, session_id: str) -> tuple[SessionMeta, list[Turn], list[str], int]:
+    """The meta, finished turns, notes and next grade version of a session to continue (one read of its log);
+    refuses one that already completed."""
     log = store.open_log(session_id)
     session = log.session
     if session.ended is not None and session.ended.reason == "completed":
@@ -185,4 +186,5 @@ def resumable(store: SessionStore, session_id: str) -> tuple[SessionMeta, list[T
         raise InterviewerError(f"session {session_id} was imported ({session.meta.mode}); it cannot be resumed")
     with _locked(log.folder):
         _log, note = _ready_to_append(log)
-    return session.meta, list(session.turns), [*session.warnings, *([note] if note else [])]
+    next_version = max((v for v, _ in log.versions), default=0) + 1
+    return session.meta, list(session.turns), [*session.warnings, *([note] if note else [])], next_version

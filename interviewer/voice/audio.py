@@ -174,7 +174,10 @@ class NullOut:
 
 class Source:
     """Where the listening loop gets audio: `read()` returns a chunk, None when nothing came within the
-    timeout, and raises EOFError when the source has ended."""
+    timeout, and raises EOFError when the source has ended. `overflows` counts blocks of audio the source
+    lost (a microphone whose buffer overflowed); sources that cannot lose audio keep it at 0."""
+
+    overflows: int = 0
 
     def read(self, timeout: float = 0.1) -> np.ndarray | None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -212,23 +215,18 @@ class ArraySource(Source):
         return out
 
 
-class MicSource(Source):
-    """The default microphone through a sounddevice input stream (16 kHz mono float32) feeding a queue."""
+class CallbackSource(Source):
+    """Audio handed over by a capture callback (on PortAudio's thread) through a queue.
 
-    def __init__(self, device: int | str | None = None):
-        sd = sounddevice_module()
+    `callback` has sounddevice's input-callback signature; a status with `input_overflow` set means the
+    driver dropped audio before this block, and is counted in `overflows`.
+    """
+
+    def __init__(self):
         self.queue: queue.Queue[np.ndarray] = queue.Queue()
         self.overflows = 0
-        try:
-            self.stream = sd.InputStream(
-                samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=CHUNK, device=device,
-                callback=self._callback,
-            )
-            self.stream.start()
-        except Exception as e:
-            raise SoundUnavailable(f"cannot open the microphone: {e}") from None
 
-    def _callback(self, indata, frames, t, status) -> None:  # runs on PortAudio's thread
+    def callback(self, indata, frames, t, status) -> None:  # runs on PortAudio's thread
         if status.input_overflow:
             self.overflows += 1
         self.queue.put(indata[:, 0].copy())
@@ -247,6 +245,27 @@ class MicSource(Source):
             except queue.Empty:
                 return
 
+
+class MicSource(CallbackSource):
+    """The default microphone through a sounddevice input stream (16 kHz mono float32) feeding a queue."""
+
+    def __init__(self, device: int | str | None = None):
+        super().__init__()
+        sd = sounddevice_module()
+        self._closed = False
+        try:
+            self.stream = sd.InputStream(
+                samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=CHUNK, device=device,
+                callback=self.callback,
+            )
+            self.stream.start()
+        except Exception as e:
+            raise SoundUnavailable(f"cannot open the microphone: {e}") from None
+
     def close(self) -> None:
+        """Stop and release the input stream; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
         self.stream.stop()
         self.stream.close()

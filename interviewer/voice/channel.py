@@ -1,10 +1,11 @@
 """Voice channels: the interview spoken through a speaker and heard through a microphone, or driven by files.
 
-`VoiceChannel` implements `interviewer.interview.Channel`:
+`VoiceChannel` implements `interviewer.protocols.Channel`:
 - `say()` renders each piece of the question as the phraser yields it (with the LLM persona the first
   sentence plays while the rest is generated), plays it, watches the microphone for barge-in, and saves the
   question audio in the session folder;
-- `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio.
+- `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio;
+  in a terminal a live line (rich) shows what the candidate has said so far while they talk.
 `FileChannel` runs the same loop on audio files, one per turn, with a null output: no microphone needed.
 """
 
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 
 from ..durable import write_wav
 from ..errors import InputFileError
-from ..interview import Answer, Said
-from ..protocols import SAMPLE_RATE, TTS, AudioOut
-from ..store import CLOSING_AUDIO, GREETING_AUDIO
+from ..protocols import SAMPLE_RATE, TTS, Answer, AudioOut, Said
+from ..sessions.store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
 from .stt import load_audio
@@ -101,19 +104,61 @@ class BargeDetector:
         return False
 
 
+class LiveTranscript:
+    """One transient terminal line showing the answer transcribed so far, while the candidate talks.
+
+    The final "You: ..." line is printed by the channel as before, after the live line is gone; without a
+    console (output is not a terminal, or the caller echoes elsewhere) nothing is shown.
+    """
+
+    PREFIX = "You (so far): "
+
+    def __init__(self, console: Console | None):
+        self.console = console
+        self._live: Live | None = None
+
+    def start(self) -> None:
+        if self.console is not None:
+            self._live = Live(self._line("(listening)"), console=self.console, transient=True,
+                              auto_refresh=False)
+            self._live.start(refresh=True)
+
+    def update(self, text: str) -> None:
+        if self._live is not None:
+            self._live.update(self._line(text), refresh=True)
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def _line(self, text: str) -> Text:
+        room = max(10, self.console.width - len(self.PREFIX) - 1) if self.console is not None else len(text)
+        shown = text if len(text) <= room else "..." + text[-(room - 3):]  # the latest words fit on the line
+        return Text(self.PREFIX + shown, style="dim", no_wrap=True, overflow="ellipsis")
+
+
+def terminal_console() -> Console | None:
+    """A rich console when standard output is a terminal, else None (plain output)."""
+    return Console() if sys.stdout is not None and sys.stdout.isatty() else None
+
+
 class VoiceChannel:
     """Speaker + microphone (or any `Source`)."""
 
     mode = "voice"
 
     def __init__(self, tts: TTS, listener: Listener, out: AudioOut, source: Source | None = None,
-                 barge_in: bool = True, echo: Echo | None = None, speaker: str = "Interviewer"):
+                 barge_in: bool = True, echo: Echo | None = None, speaker: str = "Interviewer",
+                 live: Console | None = None):
         self.tts = tts
         self.listener = listener
         self.listener.on_warning = self._warn
         self.out = out
         self.source = source
         self.barge_in = barge_in and source is not None
+        # the live line goes where the echo goes: the terminal by default, nowhere when the caller echoes
+        self.live = LiveTranscript(live if live is not None else (terminal_console() if echo is None else None))
         self.echo = echo or (lambda line: print(line, flush=True))
         self.speaker = speaker
         self.folder: Path | None = None
@@ -122,6 +167,7 @@ class VoiceChannel:
         self._barged = False
         self._asked = False  # a question (not just the greeting) has been said
         self._barge_vad = SileroVAD() if self.barge_in else None
+        self._overflows_at_say = 0  # the source's overflow count when the last question started
         self.stt_model: str | None = getattr(listener.stt, "name", None)  # recorded in the session meta
 
     # --- Channel ---------------------------------------------------------------------
@@ -136,6 +182,7 @@ class VoiceChannel:
         first = True
         self._barged = False
         self._held = []
+        self._overflows_at_say = self.source.overflows if self.source is not None else 0
         if self._barge_vad is not None:
             self._barge_vad.reset()
         detector = BargeDetector(self._barge_vad) if self._barge_vad is not None else None
@@ -167,8 +214,16 @@ class VoiceChannel:
         if source is None:
             return Answer(quit=True)
         prefix = np.concatenate(self._held) if self._barged and self._held else None
+        # audio lost while the answer was recorded; after a barge-in the answer began during the question
+        overflows_before = self._overflows_at_say if self._barged else source.overflows
         self._held, self._barged = [], False
-        heard = self.listener.listen(source, prefix)
+        self.listener.on_partial = self.live.update
+        self.live.start()
+        try:
+            heard = self.listener.listen(source, prefix)
+        finally:
+            self.live.stop()
+        dropped = source.overflows - overflows_before
         name = f"turn-{turn_index:02d}-answer.wav"
         if self.folder is not None:
             write_wav(self.folder / name, heard.audio, SAMPLE_RATE)
@@ -180,9 +235,13 @@ class VoiceChannel:
             words=heard.words or None,
             seconds=heard.talk_seconds,
             audio_file=name if self.folder is not None else None,
+            audio_dropped=dropped,
         )
 
     def close(self) -> None:
+        """Stop playback and release the microphone (idempotent)."""
+        self.live.stop()
+        self.out.stop()
         if self.source is not None:
             self.source.close()
 
@@ -204,7 +263,7 @@ class VoiceChannel:
             self.out.wait()
             return False
         held_max = int(HELD_S * SAMPLE_RATE)
-        while _playing(self.out):
+        while self.out.playing():
             try:
                 chunk = self.source.read(0.02)
             except EOFError:
@@ -247,11 +306,6 @@ class VoiceChannel:
         )
 
 
-def _playing(out: AudioOut) -> bool:
-    playing = getattr(out, "playing", None)
-    return bool(playing()) if playing is not None else False
-
-
 class FileChannel(VoiceChannel):
     """The whole voice loop on audio files (one per turn, in sorted order) instead of a microphone.
 
@@ -263,8 +317,10 @@ class FileChannel(VoiceChannel):
     mode = "files"
 
     def __init__(self, answers: Path, tts: TTS, listener: Listener, out: AudioOut | None = None,
-                 speed: float | None = None, echo: Echo | None = None, speaker: str = "Interviewer"):
-        super().__init__(tts, listener, out or NullOut(), source=None, barge_in=False, echo=echo, speaker=speaker)
+                 speed: float | None = None, echo: Echo | None = None, speaker: str = "Interviewer",
+                 live: Console | None = None):
+        super().__init__(tts, listener, out or NullOut(), source=None, barge_in=False, echo=echo, speaker=speaker,
+                         live=live)
         self.files = answer_files(answers)
         self.speed = speed
 

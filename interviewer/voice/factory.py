@@ -70,12 +70,19 @@ def open_voice(args: argparse.Namespace, persona: Persona, echo=None) -> VoiceCh
         tts = Pyttsx3TTS(persona.voice)
         listener = Listener(WhisperSTT(getattr(args, "stt_model", None)), cfg)
         return FileChannel(Path(answers), tts, listener, echo=echo, speaker=persona.name)
+    # Order matters: everything that can fail and send `practice` back to text mode (devices, the voice, the
+    # models, the microphone) comes before the Enter-key reader starts, because that thread reads standard
+    # input for good and would swallow typed answers in the text mode that follows a failure.
     check_devices()
     tts = Pyttsx3TTS(persona.voice)
+    listener = Listener(WhisperSTT(getattr(args, "stt_model", None)), cfg)
     out = SoundDeviceOut()
-    stt = WhisperSTT(getattr(args, "stt_model", None))
-    key = FinishKey()
     mic = MicSource()
-    listener = Listener(stt, cfg, finish_key=key.event)
-    barge_in = not getattr(args, "no_barge_in", False)
-    return VoiceChannel(tts, listener, out, mic, barge_in=barge_in, echo=echo, speaker=persona.name)
+    try:
+        barge_in = not getattr(args, "no_barge_in", False)
+        channel = VoiceChannel(tts, listener, out, mic, barge_in=barge_in, echo=echo, speaker=persona.name)
+        listener.finish_key = FinishKey().event
+    except BaseException:  # e.g. Ctrl-C while the barge-in detector loads: release the microphone
+        mic.close()
+        raise
+    return channel

@@ -24,6 +24,8 @@ from .vad import FRAME, EndOfTurn, Segment, SileroVAD, TurnConfig, TurnSegmenter
 # (seconds into the answer, is_cap) -> speak a warning; returns how many seconds of microphone input to mute
 # while it plays (its echo must not be taken for the candidate's words)
 Warn = Callable[[float, bool], float]
+# the answer's text so far, each time another segment has been transcribed (called by the listening loop)
+Partial = Callable[[str], None]
 
 
 class GrowingBuffer:
@@ -146,11 +148,12 @@ class Listener:
     """Runs one turn: reads a source until end of turn and returns what was said."""
 
     def __init__(self, stt: STT, config: TurnConfig | None = None, on_warning: Warn | None = None,
-                 finish_key: threading.Event | None = None):
+                 finish_key: threading.Event | None = None, on_partial: Partial | None = None):
         self.stt = stt
         self.cfg = config or TurnConfig()
         self.on_warning = on_warning
         self.finish_key = finish_key
+        self.on_partial = on_partial
         self.vad = SileroVAD()
 
     def listen(self, source: Source, prefix: np.ndarray | None = None) -> Heard:
@@ -166,6 +169,7 @@ class Listener:
         last_speech_wall: float | None = None
         vad_pos = 0
         mute = 0  # samples of input still to silence (a spoken warning is playing)
+        shown = 0  # transcription results passed to on_partial so far
         reason = ""
         end: EndOfTurn | None = None
         if self.finish_key is not None:
@@ -214,15 +218,17 @@ class Listener:
                     worker.submit(e, buf.view(e.start, e.end))
                 elif isinstance(e, EndOfTurn):
                     end = e
+            if self.on_partial is not None and len(worker.results) > shown:
+                done = list(worker.results)  # appended by the worker thread; a snapshot is enough
+                shown = len(done)
+                self.on_partial(_joined(done))
         end_wall = time.monotonic()
         pending = worker.pending()
         results = worker.finish()
         done_wall = time.monotonic()
         words: list[WordTiming] = []
-        texts: list[str] = []
         for s, tr in sorted(results, key=lambda r: r[0].start):
             offset = s.start / SAMPLE_RATE
-            texts.append(tr.text.strip())
             words += [
                 w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)})
                 for w in tr.words
@@ -233,7 +239,7 @@ class Listener:
             talk = round((seg.last_speech - seg.first_speech) / SAMPLE_RATE, 2)
         return Heard(
             audio=buf.view().copy(),
-            text=" ".join(t for t in texts if t),
+            text=_joined(results),
             words=words,
             talk_seconds=talk,
             reason=reason,
@@ -245,6 +251,12 @@ class Listener:
             pending_at_end=pending,
             warnings=warned,
         )
+
+
+def _joined(results: list[tuple[Segment, Transcription]]) -> str:
+    """The segments' texts in the order they were spoken."""
+    texts = (tr.text.strip() for _, tr in sorted(results, key=lambda r: r[0].start))
+    return " ".join(t for t in texts if t)
 
 
 def fit_to_pauses(words: list[WordTiming], silences: list[tuple[int, int]]) -> list[WordTiming]:

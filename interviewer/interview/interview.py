@@ -12,52 +12,29 @@ all run the same loop:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from . import __version__, engine
-from .grading import assess
-from .models import (
+from .. import __version__
+from ..grading import assess
+from ..models import (
     Graded,
     GradeReport,
-    InterviewerNote,
     Level,
     Persona,
     Question,
-    RoundKind,
     Rubric,
     SessionEnded,
     SessionMeta,
     SessionStarted,
     Turn,
     TurnCompleted,
-    WordTiming,
     candidate_text,
     utcnow,
 )
-from .protocols import Grader
-from .store import SessionStore
-
-
-@dataclass
-class PlannedQuestion:
-    """What the round engine decided to ask next."""
-
-    round: RoundKind
-    text: str  # the offline phrasing, always complete and usable as is
-    question_id: str | None = None  # bank question id or persona follow-up id
-    target: str | None = None  # the signal or flag pressed on
-    note: InterviewerNote = field(default_factory=InterviewerNote)
-    level: Level | None = None  # the level the session is held at (None: the persona's own)
-
-
-class Phraser(Protocol):
-    name: str
-
-    def phrase(self, planned: PlannedQuestion, persona: Persona, turns: list[Turn]) -> Iterator[str]:
-        """Yield the question in pieces (whole sentences where possible) as they become ready."""
-        ...
+from ..protocols import Channel, Grader, Phraser, PlannedQuestion
+from ..sessions.store import SessionStore
+from . import engine
 
 
 class OfflinePhraser:
@@ -67,38 +44,6 @@ class OfflinePhraser:
 
     def phrase(self, planned: PlannedQuestion, persona: Persona, turns: list[Turn]) -> Iterator[str]:
         yield planned.text
-
-
-@dataclass
-class Said:
-    text: str  # everything that was said, joined
-    audio_file: str | None = None  # saved question audio, relative to the session folder
-
-
-@dataclass
-class Answer:
-    text: str = ""
-    skipped: bool = False
-    quit: bool = False
-    words: list[WordTiming] | None = None
-    seconds: float | None = None
-    audio_file: str | None = None  # relative to the session folder
-
-
-class Channel(Protocol):
-    """How the interview reaches the candidate: a terminal, a microphone and speaker, or audio files."""
-
-    def attach(self, folder: Path) -> None:
-        """Called once with the session folder, where the channel may save audio."""
-        ...
-
-    def say(self, pieces: Iterator[str], turn_index: int | None) -> Said:
-        """Deliver the interviewer's words (turn_index None for greeting and closing)."""
-        ...
-
-    def listen(self, turn_index: int) -> Answer:
-        """Return the candidate's answer to the question just said."""
-        ...
 
 
 @dataclass
@@ -129,11 +74,13 @@ def run_interview(
     phraser: Phraser | None = None,
     resume_turns: list[Turn] | None = None,
     session_id: str | None = None,
+    grade_version: int = 1,
 ) -> InterviewResult:
     """Run the rounds of `setup.persona`, logging each finished turn, then grade.
 
     With `resume_turns` (and the `session_id` they came from) the interview continues after the last
-    finished turn instead of starting over.
+    finished turn instead of starting over; `grade_version` is then one more than the last grade in its
+    log (the caller has read the log already, so the loop never reads it again).
     """
     phraser = phraser or OfflinePhraser()
     turns: list[Turn] = list(resume_turns or [])
@@ -172,6 +119,7 @@ def run_interview(
                 answer_audio=answer.audio_file,
                 note=planned.note,
                 phrased_by=phraser.name,
+                audio_dropped=answer.audio_dropped,
             )
             turns.append(turn)
             writer.append(TurnCompleted(turn=turn))
@@ -182,7 +130,7 @@ def run_interview(
             channel.say(iter([setup.persona.closing]), None)
         if any(t.answer for t in turns):
             report = grader.grade(turns, setup.rubric, setup.level, setup.question.text)
-            writer.append(Graded(version=_next_grade_version(writer.folder), report=report))
+            writer.append(Graded(version=grade_version, report=report))
         writer.append(SessionEnded(reason=reason))
     except KeyboardInterrupt:
         writer.append(SessionEnded(reason="interrupted"))
@@ -190,13 +138,6 @@ def run_interview(
     finally:
         writer.close()
     return InterviewResult(sid, writer.folder, turns, report, reason)
-
-
-def _next_grade_version(folder: Path) -> int:
-    """1 for a new session; after a resume or a re-grade, one more than the last version in the log."""
-    from .sessions import grade_versions
-
-    return max((v for v, _ in grade_versions(folder)), default=0) + 1
 
 
 def _meta(sid: str, setup: InterviewSetup) -> SessionMeta:
