@@ -1,7 +1,7 @@
 """Pure regex and lexicon detectors over the candidate's words.
 
 Each detector takes the text (or a Doc of it) and returns Hits: character spans with a kind. They know
-nothing about scores; scoring.py turns hits into 0-4 per signal. All patterns compile at import.
+nothing about scores; rule_scores.py turns hits into 0-4 per signal. All patterns compile at import.
 """
 
 from __future__ import annotations

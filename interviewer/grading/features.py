@@ -12,11 +12,10 @@ import zlib
 import numpy as np
 
 from ..models import SIGNAL_IDS
-from . import scoring
-from .scoring import Findings, SignalResult
+from .findings import CUES, Findings, SignalResult
 
 # cue families found by the rule detectors, one binary column each, in a fixed order
-CUE_NAMES: tuple[str, ...] = (*sorted(scoring._CUES), "time", "qty", "blame", "hero", "system", "person")
+CUE_NAMES: tuple[str, ...] = (*sorted(CUES), "time", "qty", "blame", "hero", "system", "person")
 SENTENCE_TARGETS: tuple[str, ...] = (*SIGNAL_IDS, "blame", "hero", "conflation")
 N_EXTRA = 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..models import (
     FLAG_IDS,
+    MAX_SCORE,
     SIGNAL_IDS,
     FlagHit,
     GradeReport,
@@ -18,9 +19,10 @@ from . import learned, scoring
 from .assessment import Assessment, Entities
 from .delivery import delivery_metrics
 from .detectors import Hit
+from .findings import Findings, SignalResult
 from .recognize import SHIPPED, Recognition, observe, recognize
-from .scoring import MAX_EVIDENCE, Findings
 
+MAX_EVIDENCE = 3  # quotes kept per signal or flag
 ENTITY_QUOTE_MAX_CHARS = 140
 MAX_ENTITIES = 8
 
@@ -71,7 +73,7 @@ def _entities(f: Findings, evidence: dict[str, list[str]]) -> Entities:
 
 def _assess(
     text: str, model: learned.GraderModel | None | str = SHIPPED
-) -> tuple[Findings, dict[str, scoring.SignalResult], Assessment, Recognition]:
+) -> tuple[Findings, dict[str, SignalResult], Assessment, Recognition]:
     obs = observe(text)
     rec = recognize(obs, model)
     f = obs.findings
@@ -134,7 +136,7 @@ def grade(turns: list[Turn], rubric: Rubric, level: Level, question: str | None 
             id=sid,
             score=scores[sid],
             evidence=a.evidence[sid],
-            advice=rubric.signal(sid).advice if scores[sid] < scoring.MAX_SCORE else "",
+            advice=rubric.signal(sid).advice if scores[sid] < MAX_SCORE else "",
             detector_score=scores[sid],
         )
         for sid in SIGNAL_IDS

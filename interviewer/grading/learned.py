@@ -17,7 +17,7 @@ import numpy as np
 
 from ..models import FLAG_IDS, MAX_SCORE, PRESENT_SCORE, SIGNAL_IDS
 from . import features as ft
-from .scoring import Findings, SignalResult
+from .findings import Findings, SignalResult
 
 MODEL_FILE = Path(__file__).resolve().parent / "model" / "grader.npz"
 EVIDENCE_P = 0.5  # a sentence at least this likely is quoted as evidence

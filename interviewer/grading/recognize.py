@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import FLAG_IDS
-from . import learned, scoring
+from . import learned
 from .detectors import Hit
+from .findings import Findings, SignalResult, analyse, sentence_hit
 from .gaming import Ignored, gaming_sentences, masked
-from .scoring import Findings, SignalResult, _sentence_hit
+from .rule_scores import raise_flags, score_signals
 from .text import Doc
 
 
@@ -33,15 +34,15 @@ def observe(text: str) -> Observation:
     doc = Doc(text)
     ignored = gaming_sentences(doc)
     clean = masked(doc, ignored) if ignored else text
-    f = scoring.analyse(clean)
-    rules = scoring.score_signals(f)
+    f = analyse(clean)
+    rules = score_signals(f)
     return Observation(
         text=text,
         ignored=ignored,
         ignored_quotes=[doc.sentence_text(ig.index) for ig in ignored],
         findings=f,
         rules=rules,
-        rule_flags=scoring.raise_flags(f, rules),
+        rule_flags=raise_flags(f, rules),
     )
 
 
@@ -78,13 +79,13 @@ def recognize(
     results = {}
     for sid, score in pred.scores.items():
         facts = obs.rules[sid].facts
-        results[sid] = SignalResult(score, [_sentence_hit(f, i) for i in pred.evidence[sid]], facts)
+        results[sid] = SignalResult(score, [sentence_hit(f, i) for i in pred.evidence[sid]], facts)
     flags: dict[str, list[Hit]] = {}
     for fid in FLAG_IDS:
         if fid not in pred.flags:
             continue
-        where = [_sentence_hit(f, i) for i in pred.flags[fid]]
+        where = [sentence_hit(f, i) for i in pred.flags[fid]]
         if not where:
-            where = obs.rule_flags.get(fid) or ([_sentence_hit(f, len(f.doc.sentences) - 1)] if f.doc.sentences else [])
+            where = obs.rule_flags.get(fid) or ([sentence_hit(f, len(f.doc.sentences) - 1)] if f.doc.sentences else [])
         flags[fid] = where
     return Recognition(results, flags, calibrated=True)
