@@ -10,15 +10,9 @@ from llm_server import Fault, FaultServer
 from test_llm_client import client_for
 
 from interviewer.grading import grade as offline_grade
-from interviewer.llm.judge import (
-    COMBINE_NOTE,
-    LLMGrader,
-    LLMJudge,
-    Verdict,
-    combine,
-    find_verbatim,
-    parse_verdict,
-)
+from interviewer.llm.blend import COMBINE_NOTE, combine, find_verbatim
+from interviewer.llm.judge import LLMGrader, LLMJudge
+from interviewer.llm.verdict import Verdict, parse_verdict
 from interviewer.models import SIGNAL_IDS, Level, RoundKind, Turn, candidate_text
 
 ANSWER = (

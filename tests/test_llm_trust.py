@@ -17,7 +17,8 @@ from test_llm_judge import turns, verdict_json
 
 from interviewer.calibrate import load_subset
 from interviewer.llm import trust as trust_store
-from interviewer.llm.judge import CALIBRATED_NOTE, combine, parse_verdict
+from interviewer.llm.blend import CALIBRATED_NOTE, combine
+from interviewer.llm.verdict import parse_verdict
 from interviewer.models import SIGNAL_IDS, Level
 
 

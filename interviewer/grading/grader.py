@@ -158,9 +158,6 @@ def grade(turns: list[Turn], rubric: Rubric, level: Level, question: str | None 
     )
 
 
-_summary = summarize  # the name the LLM judge imported first
-
-
 class OfflineGrader:
     """The default grader: deterministic detectors, no network."""
 
