@@ -22,11 +22,11 @@ import numpy as np
 from ..durable import write_wav
 from ..errors import InputFileError
 from ..interview import Answer, Said
+from ..media import decode as load_audio
 from ..protocols import SAMPLE_RATE, TTS, AudioOut
 from ..store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
-from .stt import load_audio
 from .vad import FRAME, SileroVAD
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".webm")
