@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -100,8 +101,15 @@ def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] 
         parts.append(f"{left} not started")
     where = f"; results in {out_dir}" if out_dir else ""
     print(f"interviewer: {', '.join(parts)}{where}", file=sys.stderr)
+    code = EXIT_PARTIAL if failed else EXIT_OK
     if interrupted:
         print("interviewer: interrupted; everything finished so far is kept: run the same command again to "
               "grade only what is missing", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_PARTIAL if failed else EXIT_OK
+        code = EXIT_INTERRUPTED
+    if engine.still_running:
+        # A thread still inside the speech model (loading it, say) would crash the interpreter's shutdown
+        # (C++ "terminate called"); everything is written and closed, so leave without the shutdown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

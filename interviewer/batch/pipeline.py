@@ -35,7 +35,7 @@ from .transcripts import answer_turns, read_transcript_bytes
 DECODE_AHEAD = 2  # decoded recordings waiting for Whisper; bounds memory
 GRADE_WORKERS = 2  # transcriptions at once, one CPU thread each: on 2 cores this beats one 2-thread run
 POLL_SECONDS = 0.2  # how often a waiting thread looks whether the batch was stopped
-STOP_WAIT_SECONDS = 1.0  # after Ctrl-C, how long to wait for the threads to notice before leaving them
+STOP_WAIT_SECONDS = 5.0  # after Ctrl-C, the most to wait for the threads to notice (they do between segments)
 
 
 class _Stopped(Exception):
@@ -67,6 +67,7 @@ class BatchGrader:
         self._stt_lock = threading.Lock()
         self._grade_lock = threading.Lock()  # graders keep per-call state (the LLM judge does): one at a time
         self.stop = threading.Event()
+        self.still_running: list[str] = []  # threads that had not stopped when `run` ended
 
     @property
     def stt(self):
@@ -242,8 +243,9 @@ class BatchGrader:
         finally:
             self.stop.set()
             deadline = time.monotonic() + STOP_WAIT_SECONDS
-            for t in threads:  # a thread still busy after this (a model loading) is a daemon: left behind
+            for t in threads:
                 t.join(timeout=max(0.0, deadline - time.monotonic()))
+            self.still_running = [t.name for t in threads if t.is_alive()]  # a model still loading, say
 
 
 # --- the in-process seam ------------------------------------------------------------------------
