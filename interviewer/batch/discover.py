@@ -46,9 +46,7 @@ class BatchInput:
 
 
 def kind_of(path: Path) -> Kind:
-    """What a path holds, by its name (a folder with a session log is a session)."""
-    if path.is_dir() and (path / LOG_NAME).is_file():
-        return "session"
+    """What a file holds, by its name (session folders are recognized by their log, in the walk)."""
     suffix = path.suffix.lower()
     if suffix in AUDIO_EXTENSIONS:
         return "audio"
@@ -134,7 +132,7 @@ class _Walk:
                 return 1
             if real is not None:  # a link to a folder inside this one: the folder itself is walked
                 return 0
-            return 0 if child.name.startswith(".") else self.folder(child, root)
+            return self.folder(child, root)  # (hidden folders were left out with the helper files)
         if not stat.S_ISREG(mode):
             self.found.append(BatchInput(child, "refused", problem=str(not_regular(child, mode))))
             return 1

@@ -19,6 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +33,10 @@ from .cache import GraderConfig, ResultCache, content_hash, digest
 from .discover import BatchInput, assign_questions, discover
 from .result import GradeResult, answer_turn
 from .transcripts import answer_turns, read_transcript_bytes
+
+if TYPE_CHECKING:
+    from .outputs import OutputFolder
+    from .progress import Progress
 
 DECODE_AHEAD = 2  # decoded recordings waiting for Whisper; bounds memory
 GRADE_WORKERS = 2  # transcriptions at once, one CPU thread each: on 2 cores this beats one 2-thread run
@@ -262,7 +268,7 @@ class GradeContext:
     stt_factory: Callable[[], object] | None = None  # needed for recordings only
 
 
-def grade_input(path, ctx: GradeContext) -> list[GradeResult]:
+def grade_input(path: str | Path, ctx: GradeContext) -> list[GradeResult]:
     """Grade one input path (a file, or a folder of them) in-process, with no cache. Never raises for a bad
     input: its error goes into its result."""
     items = discover([path])
@@ -310,10 +316,10 @@ class Interrupts:
                 raise KeyboardInterrupt
 
 
-def run_batch(items: list[BatchInput], engine: BatchGrader, out, emit: Callable[[GradeResult], None],
-              progress) -> tuple[int, int, bool]:
-    """Grade everything, streaming each result to `out` (an OutputFolder or None), `emit` and `progress`;
-    returns (graded, failed, interrupted)."""
+def run_batch(items: list[BatchInput], engine: BatchGrader, out: OutputFolder | None,
+              emit: Callable[[GradeResult], None], progress: Progress | None) -> tuple[int, int, bool]:
+    """Grade everything, streaming each result to `out`, `emit` and `progress`; returns (graded, failed,
+    interrupted)."""
     graded = failed = 0
     results = engine.run(items)
     interrupted = False
