@@ -95,8 +95,12 @@ def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] 
     progress = Progress(len(items), total_audio_seconds(items) if has_audio else 0.0)
     graded, failed, interrupted = run_batch(items, engine, out, emit, progress)
     left = len(items) - graded - failed
-    summary = f"{failed} of {len(items)} inputs could not be graded" if failed else f"all {len(items)} inputs graded"
-    parts = [summary, f"{graded} graded"]
+    if failed:
+        parts = [f"{failed} of {len(items)} inputs could not be graded", f"{graded} graded"]
+    elif left:  # interrupted: not "all graded"
+        parts = [f"{graded} of {len(items)} inputs graded"]
+    else:
+        parts = [f"all {len(items)} inputs graded", f"{graded} graded"]
     if left:
         parts.append(f"{left} not started")
     where = f"; results in {out_dir}" if out_dir else ""
@@ -107,8 +111,9 @@ def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] 
               "grade only what is missing", file=sys.stderr)
         code = EXIT_INTERRUPTED
     if engine.still_running:
-        # A thread still inside the speech model (loading it, say) would crash the interpreter's shutdown
-        # (C++ "terminate called"); everything is written and closed, so leave without the shutdown.
+        # After Ctrl-C a worker can still be inside the speech model for a segment (seconds on a loaded
+        # machine); the interpreter's shutdown would wait for nothing and crash in the model's C++ threads
+        # ("terminate called"). Every output is written and closed, so leave at once, without the shutdown.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -5,9 +5,10 @@ through PyAV and the Silero VAD check) while `workers` threads transcribe (one W
 per transcription) and grade; the main thread writes results in input order. The queue after the decoder is
 bounded, so memory does not grow with the number of files.
 
-Ctrl-C: the main thread stops at once (a result being written is finished first, so the outputs agree);
-transcriptions stop between Whisper segments, and the command returns within `STOP_WAIT_SECONDS` or so,
-keeping everything finished so far.
+Ctrl-C: the main thread stops at once (a result being written is finished first, so the outputs agree) and
+tells the threads to stop; transcriptions stop between Whisper segments. It waits `STOP_WAIT_SECONDS` for
+them, no longer: on a loaded machine one segment can take seconds, and the threads' work is thrown away
+anyway. `BatchGrader.still_running` names the threads still busy, for the command to leave without waiting.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 DECODE_AHEAD = 2  # decoded recordings waiting for Whisper; bounds memory
 GRADE_WORKERS = 2  # transcriptions at once, one CPU thread each: on 2 cores this beats one 2-thread run
 POLL_SECONDS = 0.2  # how often a waiting thread looks whether the batch was stopped
-STOP_WAIT_SECONDS = 5.0  # after Ctrl-C, the most to wait for the threads to notice (they do between segments)
+STOP_WAIT_SECONDS = 0.5  # after Ctrl-C, how long to wait for the threads to notice (between Whisper segments)
 
 
 class _Stopped(Exception):
