@@ -118,16 +118,11 @@ def child_baseline(files: list[Path], model: str, beam_size: int = 5) -> dict:
 
 
 def child_pipeline(files: list[Path], model: str, out: Path) -> dict:
-    from interviewer.batch_runner import (
-        BatchGrader,
-        GraderConfig,
-        OutputFolder,
-        discover,
-        limit_heap_growth,
-        run_batch,
-        stt_identity,
-        whisper_factory,
-    )
+    from interviewer.batch.cache import GraderConfig
+    from interviewer.batch.command import limit_heap_growth, stt_identity, whisper_factory
+    from interviewer.batch.discover import discover
+    from interviewer.batch.outputs import OutputFolder
+    from interviewer.batch.pipeline import BatchGrader, run_batch
     from interviewer.catalog import load_catalog
     from interviewer.grading import OfflineGrader
     from interviewer.models import Level

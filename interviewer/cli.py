@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="FILE", help="files or folders to grade")
     p.add_argument("--question", metavar="TEXT", help="the question that was answered")
     p.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id")
-    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], default="L5")
+    p.add_argument("--level", choices=["L3", "L4", "L5", "staff"], default=DEFAULT_LEVEL.value,
+                   help=f"level to be graded at (default {DEFAULT_LEVEL.value})")
     p.add_argument("--format", choices=["json", "markdown"], default="markdown")
     p.add_argument("--out", metavar="DIR", help="also write results (JSONL, CSV, HTML) to this folder")
     p.add_argument("--manifest", metavar="CSV", help="per-file questions: a CSV with 'file' and 'question' columns")
@@ -145,7 +146,7 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .batch_runner import grade_command
+    from .batch.command import grade_command
 
     return grade_command(args)
 

@@ -1,13 +1,17 @@
-"""Decoding recorded answers for batch grading: any audio PyAV reads, checked before it reaches Whisper.
+"""Decoding recorded answers, for batch grading and for practice's --answers files: the one audio decoder.
 
-Each check raises `InputFileError` naming the file and the problem: zero bytes, not audio at all, no audio
-stream, corrupt data, longer than `MAX_AUDIO_SECONDS`, or silence only. Decoding streams frame by frame and
-stops at the cap, so an hours-long file never lands in memory.
+Any audio PyAV reads becomes 16 kHz mono float32. Each check raises `InputFileError` naming the file and the
+problem: not a regular file (a pipe or device is never opened), zero bytes, not audio at all, no audio stream,
+corrupt data, longer than `MAX_AUDIO_SECONDS`, or (`check_speech`) silence only. Decoding streams frame by
+frame and stops at the cap, so an hours-long file never lands in memory. `AUDIO_EXTENSIONS` is the one list
+of recording types the package accepts.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +19,8 @@ import numpy as np
 from .errors import InputFileError
 from .protocols import SAMPLE_RATE
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg")
+# the recording types `grade` and `practice --answers` accept (anything PyAV decodes; these are the usual ones)
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".aac", ".webm")
 MAX_AUDIO_SECONDS = 20 * 60  # one spoken answer; longer is a meeting recording, not an answer
 MIN_SPEECH_SECONDS = 0.5  # less detected speech than this counts as silence
 SILENCE_PEAK = 1e-3  # a file whose loudest sample is below this is digital silence
@@ -37,14 +42,18 @@ def duration_hint(path: Path) -> float | None:
     return None
 
 
-def decode(path: Path, max_seconds: float = MAX_AUDIO_SECONDS) -> np.ndarray:
+def decode(path: str | Path, max_seconds: float = MAX_AUDIO_SECONDS) -> np.ndarray:
     """Decode an audio file to 16 kHz mono float32, refusing what cannot be an answer."""
     import av
 
+    path = Path(path)
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except OSError as e:
         raise InputFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    if not stat.S_ISREG(info.st_mode):  # a named pipe would block the open forever; a device never ends
+        raise InputFileError(f"{path}: not a regular file")
+    size = info.st_size
     if size == 0:
         raise InputFileError(f"{path}: the file is empty (zero bytes)")
     try:

@@ -268,7 +268,8 @@ def test_progress_bar_with_eta_on_a_terminal(mixed, tmp_path):
     proc.wait(timeout=120)
     os.close(master)
     tty = "".join(chunks)
-    assert "\r[" in tty and "ETA" in tty and "3/3" in tty and "1 failed" in tty
+    assert "\r\x1b[2K" in tty and "\u2501" in tty  # rich redraws its bar in place
+    assert "ETA" in tty and "3/3" in tty and "1 failed" in tty
     assert "slides.pdf: unsupported file type .pdf" in tty  # named explicitly: an error row
     assert proc.returncode == 1
 
@@ -284,3 +285,26 @@ def test_nothing_to_grade_is_a_clear_error(tmp_path):
     empty.mkdir()
     proc = grade(str(empty), cache=tmp_path / "c")
     assert proc.returncode != 0 and str(empty) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_bar_counts_audio_minutes(mixed, tmp_path):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*CLI, "grade", str(mixed / "erin.ogg"), str(mixed / "frank.txt"), "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=slave, text=True,
+                            env=cli_env(INTERVIEWER_CACHE=str(tmp_path / "c")))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data.decode(errors="replace"))
+    proc.wait(timeout=120)
+    os.close(master)
+    tty = "".join(chunks)
+    assert proc.returncode == 0, tty
+    assert "2/2" in tty and "min audio" in tty and "ETA" in tty
+    assert "failed" not in tty  # nothing failed, so no failure count

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from interviewer.batch import GradeContext, grade_input, read_transcript
+from interviewer.batch.pipeline import GradeContext, grade_input
+from interviewer.batch.transcripts import read_transcript
 from interviewer.errors import InputFileError
 from interviewer.grading import OfflineGrader
 from interviewer.models import SIGNAL_IDS, GradeReport, Level

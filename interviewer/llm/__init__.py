@@ -67,19 +67,24 @@ def make_grader(config: LLMConfig, **client_kwargs: object) -> LLMGrader:
                      endpoint=display_url(config.base_url))
 
 
-def setup(args: argparse.Namespace | None) -> tuple[LLMSetup | None, str | None]:
-    """The LLM phraser and grader when an endpoint is configured, else (None, reason-or-None).
-
-    A configured endpoint that cannot even name a model gives (None, a warning to print), and the
-    session runs offline.
-    """
+def configured(args: argparse.Namespace | None) -> tuple[LLMConfig | None, str | None]:
+    """The endpoint's settings when one is configured, else (None, reason-or-None): the one place that decides
+    whether a command uses the LLM. A configured endpoint that cannot even name a model gives (None, a warning
+    to print), and the command runs offline."""
     if not is_configured(args):
         return None, None
     try:
         config = load_config(args)
     except LLMError as e:
         return None, f"LLM not used ({e}); running offline"
-    assert config is not None
+    return config, None
+
+
+def setup(args: argparse.Namespace | None) -> tuple[LLMSetup | None, str | None]:
+    """The LLM phraser and grader when an endpoint is configured, else (None, reason-or-None)."""
+    config, warning = configured(args)
+    if config is None:
+        return None, warning
     return LLMSetup(config, make_phraser(config), make_grader(config)), None
 
 
@@ -132,6 +137,7 @@ __all__ = [
     "LLMSetup",
     "doctor_lines",
     "llm_doctor_lines",
+    "configured",
     "load_config",
     "make_grader",
     "make_phraser",

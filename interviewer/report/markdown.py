@@ -7,6 +7,7 @@ text instead of running it as HTML.
 
 from __future__ import annotations
 
+from ..clock import clock
 from ..models import MAX_SCORE, PRESENT_SCORE, GradeReport, Level, Rubric, SessionMeta, SignalScore, Turn
 from .notes import audio_dropped_note
 
@@ -46,8 +47,7 @@ def _bar(score: int) -> str:
 
 
 def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
+    return clock(round(seconds))
 
 
 def _quote_lines(text: str, prefix: str = "> ") -> list[str]:

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 
+from ..clock import clock
 from ..grading import assess
 from ..models import MAX_SCORE, SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn
 from . import charts
@@ -95,17 +96,13 @@ def timeline(text: str, report: GradeReport) -> dict:
     return charts.timeline(text, report, assessment.time_anchors, assessment.evidence)
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-
-
 def delivery(report: GradeReport) -> dict:
     d = report.delivery
     stats: list[tuple[str, str, str]] = [("Words", str(d.words), "")]
     if d.talk_seconds is not None:
-        stats.append(("Talk time", _clock(d.talk_seconds), "all answers"))
-    stats.append(("Opening story", _clock(d.estimated_seconds),
-                  f"target {_clock(d.target_seconds)} ({d.length_verdict.replace('_', ' ')})"
+        stats.append(("Talk time", clock(d.talk_seconds), "all answers"))
+    stats.append(("Opening story", clock(d.estimated_seconds),
+                  f"target {clock(d.target_seconds)} ({d.length_verdict.replace('_', ' ')})"
                   + ("" if d.talk_seconds is not None else ", estimated at a typical pace")))
     stats.append(("Pace", f"{d.words_per_minute:.0f} wpm" if d.words_per_minute else "n/a",
                   "" if d.words_per_minute else "known with voice timings"))

@@ -23,17 +23,10 @@ from .versions import grade_diff, regrade
 
 
 def choose_grader(args: argparse.Namespace) -> Grader:
-    """The current grader: the practice command's choice (LLM judge when configured), else the offline one."""
-    try:
-        from ..interview.practice import make_phraser_and_grader
-    except ImportError:
-        make_phraser_and_grader = None
-    if make_phraser_and_grader is not None:
-        _phraser, grader = make_phraser_and_grader(args)
-        return grader
-    from ..grading import OfflineGrader
+    """The current grader: the LLM judge when an endpoint is configured, else the offline one."""
+    from ..graders import make_grader
 
-    return OfflineGrader()
+    return make_grader(args)
 
 
 def sessions_command(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from ..clock import clock
 from ..errors import SessionError
 from ..models import Session
 from ..report.notes import audio_dropped_note
@@ -16,8 +17,7 @@ WRAP_COLUMNS = 100
 
 
 def _clock(t: datetime, start: datetime) -> str:
-    delta = max(0, int((t - start).total_seconds()))
-    return f"{t.strftime('%H:%M:%S')} +{delta // 60}:{delta % 60:02d}"
+    return f"{t.strftime('%H:%M:%S')} +{clock((t - start).total_seconds())}"
 
 
 def _wrapped(prefix: str, text: str) -> list[str]:

@@ -25,14 +25,14 @@ from rich.text import Text
 
 from ..durable import write_wav
 from ..errors import InputFileError
+from ..media import AUDIO_EXTENSIONS
+from ..media import decode as load_audio
 from ..protocols import SAMPLE_RATE, TTS, Answer, AudioOut, Said
 from ..sessions.store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
-from .stt import load_audio
 from .vad import FRAME, SileroVAD
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".webm")
 BARGE_THRESHOLD = 0.8  # stricter than listening: the speaker's own voice may leak into the microphone
 BARGE_MIN_S = 0.3  # this much continuous speech during playback stops it
 ECHO_REF_S = 0.5  # the start of each question measures how loud its echo is at the microphone

@@ -1,6 +1,8 @@
 """Speech to text with faster-whisper (int8 on the CPU), behind the `STT` protocol.
 
-Audio arrives as 16 kHz mono float32 arrays; decoding files happens at the edge, in `load_audio`.
+Audio arrives as 16 kHz mono float32 arrays; decoding files happens at the edge, in `interviewer.media.decode`.
+One wrapper serves both paths: the voice loop (one transcription at a time, several CPU threads) and batch
+grading (`workers` transcriptions at once on one model, one CPU thread each, stoppable between segments).
 Domain biasing is kept only where bench/bench_wer.py showed it helps (24 espeak-ng answers, six voices):
 - base: every variant made it worse (WER none 0.173, initial prompt 0.227, hotwords 0.264);
 - tiny.en: hotwords lowered WER a little (0.277 -> 0.254; an initial prompt 0.268) but made every call
@@ -15,11 +17,10 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import InputFileError
 from ..models import WordTiming
 from ..protocols import SAMPLE_RATE, Transcription
 from .models import ModelInfo, resolve_model
@@ -38,8 +39,14 @@ AUTO = "auto"  # use the biasing measured to help this model (DEFAULT_BIAS)
 DEFAULT_BIAS: dict[str, dict[str, str]] = {}  # model name -> {"initial_prompt"/"hotwords": text}
 
 
+def recognizer_identity(model: str | None, beam_size: int = DEFAULT_BEAM) -> str:
+    """What identifies a recognizer's output (model and decoding), e.g. for a cache key."""
+    return f"whisper:{model or 'tiny.en'}:beam{beam_size}"
+
+
 class WhisperSTT:
-    """faster-whisper on the CPU. Thread-safe: one transcription at a time."""
+    """faster-whisper on the CPU. Thread-safe: `workers` transcriptions at once (default one), each on
+    `cpu_threads` threads (default: the cores, up to MAX_THREADS)."""
 
     def __init__(
         self,
@@ -48,6 +55,7 @@ class WhisperSTT:
         initial_prompt: str | None = AUTO,
         hotwords: str | None = AUTO,
         cpu_threads: int = 0,
+        workers: int = 1,
     ):
         from faster_whisper import WhisperModel
 
@@ -57,20 +65,24 @@ class WhisperSTT:
         self.initial_prompt = bias.get("initial_prompt") if initial_prompt == AUTO else initial_prompt
         self.hotwords = bias.get("hotwords") if hotwords == AUTO else hotwords
         threads = cpu_threads or min(MAX_THREADS, os.cpu_count() or 1)  # more threads than cores only thrash
-        self._model = WhisperModel(str(self.info.path), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads)
-        self._lock = threading.Lock()
+        workers = max(1, workers)
+        self._model = WhisperModel(str(self.info.path), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads,
+                                   num_workers=workers)
+        self._slots = threading.BoundedSemaphore(workers)  # transcriptions running at once
 
     @property
     def name(self) -> str:
         return self.info.name
 
-    def transcribe(self, audio: np.ndarray) -> Transcription:
+    def transcribe(self, audio: np.ndarray, should_stop: Callable[[], bool] | None = None) -> Transcription:
+        """Words with their timings. `should_stop` is asked between segments (about 30 s of audio each): when
+        it says yes, the transcription ends early with what was recognized so far."""
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / SAMPLE_RATE
         if len(audio) == 0:
             return Transcription(text="", words=[], duration=0.0)
-        with self._lock:
-            segments, _ = self._model.transcribe(
+        with self._slots:
+            pending, _ = self._model.transcribe(
                 audio,
                 language="en",
                 beam_size=self.beam_size,
@@ -80,7 +92,11 @@ class WhisperSTT:
                 hotwords=self.hotwords,
                 vad_filter=False,
             )
-            segments = list(segments)
+            segments = []
+            for seg in pending:  # decoding happens as the generator is read, window by window
+                segments.append(seg)
+                if should_stop is not None and should_stop():
+                    break
         words: list[WordTiming] = []
         for seg in segments:
             for w in seg.words or []:
@@ -93,18 +109,3 @@ class WhisperSTT:
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
         return Transcription(text=text, words=[w for w in words if w.word], duration=duration)
 
-
-def load_audio(path: str | Path) -> np.ndarray:
-    """Decode an audio file (WAV, FLAC, MP3, OGG, ... through PyAV) to 16 kHz mono float32."""
-    from faster_whisper import decode_audio
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"{p}: no such audio file")
-    try:
-        audio = decode_audio(str(p), sampling_rate=SAMPLE_RATE)
-    except Exception as e:  # PyAV raises many types for undecodable input
-        raise InputFileError(f"{p}: cannot decode audio: {e}") from None
-    if audio.size == 0:
-        raise InputFileError(f"{p}: the audio file is empty")
-    return audio.astype(np.float32, copy=False)

@@ -129,6 +129,6 @@ def read_wav(path: Path) -> Speech:
             samples = samples.reshape(-1, channels).mean(axis=1)
         return Speech(samples.astype(np.float32), rate)
     except (wave.Error, EOFError):
-        from .stt import load_audio
+        from ..media import decode as load_audio
 
         return Speech(load_audio(path), 16_000)
