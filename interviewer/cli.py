@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="session id (see `sessions`)")
     p.add_argument("--format", choices=["html", "markdown"], default="html")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: report.html in the session)")
+    p.add_argument("--no-audio", action="store_true",
+                   help="HTML without the session's audio (a small text-only file; text sessions have none anyway)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("calibrate", help="measure the LLM judge on labeled answers and store how far to trust it")

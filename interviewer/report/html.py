@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from ..models import SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn, candidate_text
 from . import sections
+from .audio import SessionAudio
 from .charts import score_color, sparkline_svg, timeline_svg
 from .data import BatchRow, HistoryPoint
 from .evidence import Segment, Span, evidence_spans, highlight, locate
@@ -52,8 +53,12 @@ def render_html(
     warnings: Iterable[str] = (),
     version: int | None = None,
     back: tuple[str, str] | None = None,
+    audio: SessionAudio | None = None,
 ) -> str:
-    """One self-contained page for a graded session or answer; `back` is an optional (href, label) link."""
+    """One self-contained page for a graded session or answer; `back` is an optional (href, label) link.
+
+    With `audio` (see `report.audio.session_audio`) each turn carries both sides' clips, and quotes and
+    transcript words play the answer from where they were said."""
     turns = list(turns)
     text = candidate_text(turns)
     spans, _missing = evidence_spans(text, report)
@@ -62,14 +67,14 @@ def render_html(
     started = meta.created_at if meta is not None else None
     return _page(
         "report.html.j2", title, "report.js", back,
-        warnings=list(warnings),
+        warnings=[*warnings, *(audio.warnings if audio else [])],
         overall=sections.overall(report, meta, source, version),
         improvements=sections.improvements(report, rubric),
         signals=sections.signals(report, rubric, spans),
         flags=sections.flags(report, rubric, spans),
         timeline=sections.timeline(text, report),
         delivery=sections.delivery(report),
-        transcript=sections.transcript(turns, text, spans, names, started),
+        transcript=sections.transcript(turns, text, spans, names, started, audio),
         history=sections.history(history, meta.id if meta else None, rubric),
     )
 

@@ -12,9 +12,11 @@ from datetime import datetime
 from ..grading import assess
 from ..models import MAX_SCORE, SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn
 from . import charts
+from .audio import SessionAudio
 from .data import HistoryPoint
 from .evidence import Segment, Span, highlight
 from .notes import audio_dropped_note
+from .playback import Marker, Piece, TimedWord, answer_timing, pieces
 
 
 def signal_name(signal_id: str, rubric: Rubric | None) -> str:
@@ -127,15 +129,48 @@ def _time(t: datetime, start: datetime | None) -> str:
     return f"{t.strftime('%H:%M:%S')} (+{delta // 60}:{delta % 60:02d})"
 
 
+def _timed_parts(segments: Sequence[Segment], answer: str, timed: Sequence[TimedWord]) -> list[dict]:
+    """Each highlighted segment of an answer with its text cut into spoken words (for seeking)."""
+    parts, pos = [], 0
+    for seg in segments:
+        end = pos + len(seg.text)
+        cut = pieces(answer, pos, end, timed) if timed else [Piece(seg.text)]
+        parts.append({"seg": seg, "pieces": cut})
+        pos = end
+    return parts
+
+
+def _strip(markers: Sequence[Marker], seconds: float) -> list[dict]:
+    """Markers placed along an answer's audio, as percentages of its length."""
+    if seconds <= 0:
+        return []
+    return [{"kind": m.kind, "at": f"{m.at:.2f}", "label": f"{_clock(m.at)} {m.label}",
+             "left": f"{min(100.0, 100 * m.at / seconds):.2f}",
+             "width": f"{max(0.6, min(100.0, 100 * m.length / seconds)):.2f}"} for m in markers]
+
+
+def _audio(t: Turn, audio: SessionAudio | None, markers: Sequence[Marker]) -> dict | None:
+    if audio is None:
+        return None
+    q, a = audio.questions.get(t.index), audio.answers.get(t.index)
+    if q is None and a is None:
+        return None
+    return {"q": q.uri if q else "", "a": a.uri if a else "", "seconds": f"{a.seconds:.2f}" if a else "",
+            "strip": _strip(markers, a.seconds) if a else []}
+
+
 def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: dict[str, str],
-               started: datetime | None) -> list[dict]:
-    """Each turn: the question, and the answer cut into highlighted segments (or why there is none)."""
+               started: datetime | None, audio: SessionAudio | None = None) -> list[dict]:
+    """Each turn: the question, and the answer cut into highlighted segments (or why there is none); with
+    `audio`, both sides' clips and the answer's words timed for seeking."""
     out, offset = [], 0
     for t in turns:
         answer = t.answer.strip()
-        item: dict = {"round": t.round.value, "q_time": _time(t.asked_at, started), "question": t.question,
-                      "missing": "skipped" if t.skipped else "" if answer else "no answer", "segments": [],
-                      "a_time": "", "dropped": audio_dropped_note(t) or ""}
+        item: dict = {"index": t.index, "round": t.round.value, "q_time": _time(t.asked_at, started),
+                      "question": t.question, "missing": "skipped" if t.skipped else "" if answer else "no answer",
+                      "parts": [], "a_time": "", "dropped": audio_dropped_note(t) or "", "audio": None}
+        timed, marks = answer_timing(t) if audio is not None else ([], [])
+        item["audio"] = _audio(t, audio, marks)
         if not item["missing"]:
             start = text.find(answer, offset)
             if start < 0:  # should not happen: candidate_text joins the same stripped answers
@@ -144,7 +179,9 @@ def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: d
                 segments = highlight(text, start, start + len(answer), spans, names)
                 offset = start + len(answer)
             secs = f" \u00b7 {t.answer_seconds:.0f} s" if t.answer_seconds else ""
-            item.update(segments=segments, a_time=_time(t.answered_at, started) + secs)
+            playable = item["audio"] is not None and item["audio"]["a"]
+            item.update(parts=_timed_parts(segments, answer, timed if playable else []),
+                        a_time=_time(t.answered_at, started) + secs)
         out.append(item)
     return out
 

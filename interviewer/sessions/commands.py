@@ -100,6 +100,7 @@ def report_command(args: argparse.Namespace) -> int:
         else:
             print(text)
         return 0
-    path = write_session_report(store, log, rubric, Path(args.output) if args.output else None)
+    path = write_session_report(store, log, rubric, Path(args.output) if args.output else None,
+                                audio=not getattr(args, "no_audio", False))
     print(f"report: {path}")
     return 0

@@ -24,20 +24,27 @@ def latest_grade(log: SessionLog):
     return log.session.grades[-1]
 
 
-def session_html(store: SessionStore, log: SessionLog, rubric: Rubric | None = None) -> str:
-    """The self-contained HTML report of a session's latest grade, with the history of the whole store."""
+def session_html(store: SessionStore, log: SessionLog, rubric: Rubric | None = None, audio: bool = True) -> str:
+    """The self-contained HTML report of a session's latest grade, with the history of the whole store; with
+    `audio`, both sides' saved audio of every turn, compressed into the page."""
     grade = latest_grade(log)
     session = log.session
     history = history_points(store, grade.rubric, loaded={log.id: session})
+    clips = None
+    if audio and any(t.question_audio or t.answer_audio for t in session.turns):
+        from ..report.audio import session_audio
+
+        clips = session_audio(log.folder, session.turns)
     return render_html(grade, session.turns, title=f"Interview report \u00b7 {log.id}", meta=session.meta,
-                       rubric=rubric, history=history, warnings=session.warnings, version=len(session.grades))
+                       rubric=rubric, history=history, warnings=session.warnings, version=len(session.grades),
+                       audio=clips)
 
 
 def write_session_report(store: SessionStore, log: SessionLog, rubric: Rubric | None = None,
-                         path: Path | None = None) -> Path:
+                         path: Path | None = None, audio: bool = True) -> Path:
     """Write report.html into the session folder (or `path`), atomically."""
     target = path or log.folder / HTML_REPORT
-    write_atomic(target, session_html(store, log, rubric))
+    write_atomic(target, session_html(store, log, rubric, audio))
     return target
 
 
