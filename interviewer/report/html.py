@@ -18,13 +18,13 @@ from ..models import SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn, candida
 from . import sections
 from .audio import SessionAudio
 from .charts import score_color, sparkline_svg, timeline_svg
-from .data import BatchRow, HistoryPoint
+from .data import BatchRow, HistoryPoint, RetryView
 from .evidence import Segment, Span, evidence_spans, highlight, locate
 from .sections import flag_name, signal_name
 from .templating import CSP, asset, new_nonce, render
 
 __all__ = [
-    "BatchRow", "HistoryPoint", "Segment", "Span", "evidence_spans", "flag_name", "highlight", "locate",
+    "BatchRow", "HistoryPoint", "RetryView", "Segment", "Span", "evidence_spans", "flag_name", "highlight", "locate",
     "render_batch_index", "render_history_page", "render_html", "score_color", "signal_name", "sparkline_svg",
     "timeline_svg",
 ]
@@ -54,6 +54,7 @@ def render_html(
     version: int | None = None,
     back: tuple[str, str] | None = None,
     audio: SessionAudio | None = None,
+    retries: Sequence[RetryView] = (),
 ) -> str:
     """One self-contained page for a graded session or answer; `back` is an optional (href, label) link.
 
@@ -69,6 +70,7 @@ def render_html(
         "report.html.j2", title, "report.js", back,
         warnings=[*warnings, *(audio.warnings if audio else [])],
         overall=sections.overall(report, meta, source, version),
+        retries=sections.retries(retries, rubric),
         improvements=sections.improvements(report, rubric),
         signals=sections.signals(report, rubric, spans),
         flags=sections.flags(report, rubric, spans),

@@ -13,7 +13,7 @@ from ..grading import assess
 from ..models import MAX_SCORE, SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn
 from . import charts
 from .audio import SessionAudio
-from .data import HistoryPoint
+from .data import HistoryPoint, RetryView
 from .evidence import Segment, Span, highlight
 from .notes import audio_dropped_note
 from .playback import Marker, Piece, TimedWord, answer_timing, pieces
@@ -189,8 +189,9 @@ def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: d
 def history(points: Sequence[HistoryPoint], current_id: str | None, rubric: Rubric | None) -> dict | None:
     if not points:
         return None
-    chart_points = [(h.when.strftime("%m-%d %H:%M"), h.overall) for h in points]
-    current = next((i for i, h in enumerate(points) if h.session_id == current_id), None)
+    chart_points = [(h.when.strftime("%m-%d %H:%M") + (f" retry {h.attempt}" if h.attempt else ""), h.overall)
+                    for h in points]
+    current = next((i for i in reversed(range(len(points))) if points[i].session_id == current_id), None)
     rows = []
     for sid in SIGNAL_IDS:
         vals = [float(h.signals[sid]) for h in points if sid in h.signals]
@@ -200,5 +201,26 @@ def history(points: Sequence[HistoryPoint], current_id: str | None, rubric: Rubr
         rows.append({"name": signal_name(sid, rubric), "spark": charts.sparkline(vals),
                      "trend": "up" if delta > 0 else "down" if delta < 0 else "flat",
                      "text": f"{vals[-1]:.0f} ({delta:+.0f})"})
+    retries = sum(1 for h in points if h.attempt)
     return {"chart": charts.line_chart(chart_points, 100, current=current), "single": len(points) == 1,
-            "rows": rows}
+            "rows": rows, "retries": retries}
+
+
+def retries(views: Sequence[RetryView], rubric: Rubric | None) -> list[dict]:
+    """Each retry: its signal and the overall before and after, the quotes that made the difference, and the
+    original answer beside the new one (the original stays in the log and on the page)."""
+    out = []
+    for v in views:
+        delta = v.after_score - (v.before_score or 0)
+        out.append({
+            "attempt": v.attempt, "name": signal_name(v.signal, rubric), "max": MAX_SCORE,
+            "before": "-" if v.before_score is None else str(v.before_score), "after": str(v.after_score),
+            "trend": "up" if delta > 0 else "down" if delta < 0 else "flat",
+            "color": charts.score_color(v.after_score),
+            "overall_before": "-" if v.before_overall is None else f"{v.before_overall:.0f}",
+            "overall_after": f"{v.after_overall:.0f}",
+            "overall_delta": "" if v.before_overall is None else f"{v.after_overall - v.before_overall:+.0f}",
+            "gained": v.gained, "lost": v.lost, "original": v.original, "new": v.new,
+            "self_rating": v.self_rating,
+        })
+    return out

@@ -14,7 +14,8 @@ from ..errors import CatalogError
 from ..models import Level
 from ..protocols import Grader
 from ..report.html import render_history_page
-from .listing import format_history, format_sessions, history_points, summarize
+from .attempts import effective_turns
+from .listing import calibration_lines, format_history, format_sessions, history_points, summarize
 from .replay import play_audio, replay_lines
 from .reports import latest_grade, write_session_report
 from .store import SessionStore, write_atomic
@@ -51,6 +52,8 @@ def history_command(args: argparse.Namespace) -> int:
         points = points[-args.last :]
     if points and is_terminal():
         print_table(history_table(points))
+        if calibration_lines(points):
+            print("\n".join(calibration_lines(points)))
     else:
         print(format_history(points))
     if args.html:
@@ -93,7 +96,7 @@ def report_command(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         from ..report.markdown import render_markdown
 
-        text = render_markdown(latest_grade(log), session.turns, session.meta)
+        text = render_markdown(latest_grade(log), effective_turns(session), session.meta)
         if args.output:
             write_atomic(Path(args.output), text)
             print(f"report: {args.output}")
