@@ -202,3 +202,37 @@ def test_words_are_placed_on_the_answer_text_and_pauses_and_fillers_marked():
     _, marks = answer_timing(turn)
     assert [(m.kind, m.at) for m in marks] == [("filler", 0.0), ("pause", 1.6)]
     assert json.dumps([m.label for m in marks]) == '["filler: um", "2.6 s pause"]'
+
+
+@pytest.mark.audio
+def test_a_spoken_retry_keeps_its_audio_apart_and_plays_in_the_report(spoken, speech_dir, tmp_path):
+    """`--retry --answers DIR`: the drill's audio goes to retry-1/, the originals stay, the report plays both."""
+    folder, _ = spoken
+    sessions = tmp_path / "sessions"
+    copy = sessions / folder.name
+    copy.mkdir(parents=True)
+    for f in folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    answers = tmp_path / "retry-answers"
+    answers.mkdir()
+    write_wav(answers / "00.wav", answer(["I rolled back the release first, because it was the safest step.",
+                                          "Errors dropped back to normal within five minutes."],
+                                         speech_dir, pauses=[0.8]).audio)
+    (answers / "self-rating.txt").write_text("4\n")
+    originals = {p.name: p.read_bytes() for p in copy.glob("turn-*.wav")}
+    proc = run_cli("practice", "--retry", copy.name, "--signal", "mitigation", "--answers", str(answers),
+                   "--offline", "--sessions", str(sessions), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "retry 1 at mitigation" in proc.stdout
+    session = read_session(copy)
+    [attempt] = session.attempts
+    assert attempt.self_rating == 4 and attempt.version == len(session.grades)
+    first = attempt.turns[0]
+    assert first.answer_audio == "retry-1/turn-00-answer.wav" and (copy / first.answer_audio).is_file()
+    assert first.question_audio == "retry-1/turn-00-question.wav" and first.words
+    assert first.index == len(session.turns) + 0  # an index of its own: no clip of the interview is reused
+    assert {p.name: p.read_bytes() for p in copy.glob("turn-*.wav")} == originals  # originals untouched
+    page = (copy / "report.html").read_text(encoding="utf-8")
+    assert f'<div class="turn" data-turn="{first.index}">' in page
+    assert 'id="retries"' in page
+    assert len(_audio_srcs(page)) >= 10  # the drill's clips and the turns it did not replace
