@@ -236,3 +236,14 @@ def test_a_spoken_retry_keeps_its_audio_apart_and_plays_in_the_report(spoken, sp
     assert f'<div class="turn" data-turn="{first.index}">' in page
     assert 'id="retries"' in page
     assert len(_audio_srcs(page)) >= 10  # the drill's clips and the turns it did not replace
+    if chromium() is not None:  # and the page with its retry works offline in a real browser
+        with DevToolsPage(tmp_path / "profile", offline=True) as browser:
+            browser.open(copy / "report.html")
+            assert browser.evaluate("document.body.getAttribute('data-ready')") == "report"
+            assert all(state >= 1 for state in browser.evaluate(ALL_LOADED))
+            browser.evaluate(RECORD_SEEKS)
+            browser.click(f'.turn[data-turn="{first.index}"] .w[data-i="0"]')
+            index, at = browser.evaluate(WAIT_SEEK % 0)[0]
+            assert index == first.index and abs(at - first.words[0].start) < 0.05
+            assert browser.console() == []
+            assert all(u.startswith("data:") for u in browser.requests()[1:])

@@ -157,3 +157,16 @@ def test_a_kill_mid_retry_keeps_every_finished_attempt(weak_session):
     assert "rolled back the dependency bump at 10:25" in (folder / "report.html").read_text(encoding="utf-8")
     assert retry(folder, "--signal", "prevention", answers=piped(THIN, "/quit")).returncode == 0
     assert [a.attempt for a in read_session(folder).attempts] == [1, 2, 3]
+
+
+def test_a_retry_after_a_torn_last_line_sets_the_fragment_aside_first(weak_session):
+    """A crash mid-write leaves half a line; the retry must not glue its events onto it."""
+    folder = weak_session
+    with open(folder / "session.jsonl", "ab") as fh:
+        fh.write(b'{"type":"attempt_turn","at":"2026-')
+    r = retry(folder, "--signal", "mitigation", answers=piped(STRONG_MITIGATION))
+    assert r.returncode == 0, r.stderr
+    assert "moved an incomplete last line" in r.stderr
+    session = read_session(folder)
+    assert session.warnings == [] and len(session.attempts) == 1 and session.attempts[0].version == 2
+    assert (folder / "session.jsonl.torn").read_bytes() == b'{"type":"attempt_turn","at":"2026-\n'

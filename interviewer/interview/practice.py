@@ -166,13 +166,16 @@ def practice_retry(args: argparse.Namespace) -> int:
     """`practice --retry ID [--signal S]`: the drill at one weak signal, graded again, before and after shown."""
     from ..sessions import save_derived
     from ..sessions.attempts import attempt_changes, change_lines, effective_turns
+    from ..sessions.versions import prepare_append
     from .retry import choose_signal, run_retry
 
     if getattr(args, "resume", None):
         raise InterviewerError("--retry and --resume: choose one (--resume continues an unfinished interview)")
     cat = load_catalog(getattr(args, "data_dir", None))
     store = SessionStore()
-    log = store.open_log(args.retry)  # the id is checked against the store's own form first
+    log, note = prepare_append(store.open_log(args.retry))  # the id is checked against the store's form first
+    if note:
+        print(f"interviewer: {note}", file=sys.stderr)
     persona = _persona(cat, log.session.meta.persona)
     rubric = _rubric(cat, log.session.meta.rubric)
     signal = choose_signal(log, rubric, getattr(args, "signal", None))

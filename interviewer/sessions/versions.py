@@ -95,6 +95,13 @@ def _ready_to_append(log: SessionLog) -> tuple[SessionLog, str | None]:
     return replace(log, session=session, size=os.stat(log.path).st_size, clean_end=True), note
 
 
+def prepare_append(log: SessionLog) -> tuple[SessionLog, str | None]:
+    """Under the folder's lock: the current log with a torn last line set aside (and a note saying so), so
+    the next append starts a fresh line."""
+    with _locked(log.folder):
+        return _ready_to_append(log)
+
+
 # --- versioned grades -------------------------------------------------------------------------
 
 
