@@ -90,6 +90,12 @@ def test_retry_raises_mitigation_and_overall_in_a_new_grade_version(weak_session
     assert "rolled back the dependency bump at 10:25" in retries  # after, and a quote that made the difference
     assert 'class="gain"' in retries
 
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert "## Retries" in md and "- before: We dealt with it eventually and things got better." in md
+    replay = run_cli("replay", folder.name, env=cli_env(INTERVIEWER_SESSIONS=str(folder.parent)))
+    assert "retry 1 at mitigation, in place of turn 3 (graded as version 2):" in replay.stdout
+    assert "We dealt with it eventually" in replay.stdout  # the original, still in the log
+
     h = run_cli("history", env=cli_env(INTERVIEWER_SESSIONS=str(folder.parent)))
     assert h.returncode == 0, h.stderr
     assert h.stdout.startswith("1 graded sessions and 1 retry")

@@ -166,6 +166,7 @@ def practice_retry(args: argparse.Namespace) -> int:
     """`practice --retry ID [--signal S]`: the drill at one weak signal, graded again, before and after shown."""
     from ..sessions import save_derived
     from ..sessions.attempts import attempt_changes, change_lines, effective_turns
+    from ..sessions.reports import retry_views
     from ..sessions.versions import prepare_append
     from .retry import choose_signal, run_retry
 
@@ -197,7 +198,8 @@ def practice_retry(args: argparse.Namespace) -> int:
     [change] = [c for c in attempt_changes(log.session, log.versions) if c.attempt.attempt == result.attempt.attempt]
     print("\n".join(change_lines(change)))
     print(f"graded again as version {result.version}")
-    text = render_markdown(result.after, effective_turns(log.session), log.session.meta, rubric=rubric)
+    text = render_markdown(result.after, effective_turns(log.session), log.session.meta, rubric=rubric,
+                           retries=retry_views(log))
     write_atomic(log.folder / REPORT_NAME, text)
     html = save_derived(store, log.id, rubric, log=log)
     print(f"HTML report: {html}")

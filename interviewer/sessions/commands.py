@@ -17,7 +17,7 @@ from ..report.html import render_history_page
 from .attempts import effective_turns
 from .listing import calibration_lines, format_history, format_sessions, history_points, summarize
 from .replay import play_audio, replay_lines
-from .reports import latest_grade, write_session_report
+from .reports import latest_grade, retry_views, write_session_report
 from .store import SessionStore, write_atomic
 from .tables import history_table, is_terminal, print_table, sessions_table
 from .versions import grade_diff, regrade
@@ -96,7 +96,7 @@ def report_command(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         from ..report.markdown import render_markdown
 
-        text = render_markdown(latest_grade(log), effective_turns(session), session.meta)
+        text = render_markdown(latest_grade(log), effective_turns(session), session.meta, retries=retry_views(log))
         if args.output:
             write_atomic(Path(args.output), text)
             print(f"report: {args.output}")
