@@ -110,7 +110,7 @@ WAIT_SEEK = """new Promise(done => { const t0 = Date.now(); (function poll() {
 RECORD_SEEKS = """window.__seeks = []; document.querySelectorAll('audio.aa').forEach(a => a.addEventListener('seeked',
   () => window.__seeks.push([Number(a.closest('.turn').dataset.turn), a.currentTime]))); true"""
 ALL_LOADED = """new Promise(done => { const t0 = Date.now(); (function poll() {
-  const a = Array.from(document.querySelectorAll('audio'));
+  const a = Array.from(document.querySelectorAll('audio.qa, audio.aa'));
   if (a.every(x => x.readyState >= 1) || Date.now() - t0 > 15000) done(a.map(x => x.readyState));
   else setTimeout(poll, 50); })(); })"""
 
@@ -236,6 +236,8 @@ def test_a_spoken_retry_keeps_its_audio_apart_and_plays_in_the_report(spoken, sp
     assert f'<div class="turn" data-turn="{first.index}">' in page
     assert 'id="retries"' in page
     assert len(_audio_srcs(page)) >= 10  # the drill's clips and the turns it did not replace
+    retries = page[page.index('id="retries"'):page.index("</section>", page.index('id="retries"'))]
+    assert '<audio class="before-audio" controls preload="none" src="data:audio/webm;base64,' in retries
     if chromium() is not None:  # and the page with its retry works offline in a real browser
         with DevToolsPage(tmp_path / "profile", offline=True) as browser:
             browser.open(copy / "report.html")

@@ -36,6 +36,7 @@ class RetryView:
     original: list[tuple[str, str]]  # (question, answer) it replaced
     new: list[tuple[str, str]]  # (question, answer) of the drill
     self_rating: int | None = None
+    original_audio: tuple[str, ...] = ()  # data: URIs of the replaced answers' audio, in `original` order
 
 
 @dataclass

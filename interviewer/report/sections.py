@@ -220,7 +220,9 @@ def retries(views: Sequence[RetryView], rubric: Rubric | None) -> list[dict]:
             "overall_before": "-" if v.before_overall is None else f"{v.before_overall:.0f}",
             "overall_after": f"{v.after_overall:.0f}",
             "overall_delta": "" if v.before_overall is None else f"{v.after_overall - v.before_overall:+.0f}",
-            "gained": v.gained, "lost": v.lost, "original": v.original, "new": v.new,
+            "gained": v.gained, "lost": v.lost, "new": v.new,
+            "original": [(q, a, v.original_audio[i] if i < len(v.original_audio) else "")
+                         for i, (q, a) in enumerate(v.original)],
             "self_rating": v.self_rating,
         })
     return out

@@ -40,19 +40,26 @@ def session_html(store: SessionStore, log: SessionLog, rubric: Rubric | None = N
         clips = session_audio(log.folder, turns)
     return render_html(grade, turns, title=f"Interview report \u00b7 {log.id}", meta=session.meta,
                        rubric=rubric, history=history, warnings=session.warnings, version=len(session.grades),
-                       audio=clips, retries=retry_views(log))
+                       audio=clips, retries=retry_views(log, audio=clips is not None))
 
 
-def retry_views(log: SessionLog) -> list[RetryView]:
-    """Every graded retry of the session, before and after, for the report."""
+def retry_views(log: SessionLog, audio: bool = False) -> list[RetryView]:
+    """Every graded retry of the session, before and after, for the report; with `audio`, the replaced
+    answers' audio too (the new answers play in the transcript)."""
     out = []
     for c in attempt_changes(log.session, log.versions):
+        uris: tuple[str, ...] = ()
+        if audio and any(t.answer_audio for t in c.replaced):
+            from ..report.audio import session_audio
+
+            clips = session_audio(log.folder, c.replaced)
+            uris = tuple(clips.answers[t.index].uri if t.index in clips.answers else "" for t in c.replaced)
         out.append(RetryView(
             attempt=c.attempt.attempt, signal=c.signal, before_score=c.score(c.before),
             after_score=c.score(c.after) or 0, before_overall=c.before.overall.score if c.before else None,
             after_overall=c.after.overall.score, gained=c.gained, lost=c.lost,
             original=[(t.question, t.answer) for t in c.replaced], new=[(t.question, t.answer) for t in c.attempt.turns],
-            self_rating=c.attempt.self_rating))
+            self_rating=c.attempt.self_rating, original_audio=uris))
     return out
 
 
