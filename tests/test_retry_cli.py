@@ -118,7 +118,8 @@ def test_retry_refuses_bad_input_in_one_line(weak_session, sessions_dir):
     for args, message in ((["--retry", "../etc"], "not a session id"),
                           (["--retry", "20260101-000000-abcdef"], "no session"),
                           (["--retry", weak_session.name, "--resume", weak_session.name], "choose one"),
-                          (["--retry", weak_session.name, "--signal", "charisma"], "invalid choice")):
+                          (["--retry", weak_session.name, "--signal", "charisma"], "invalid choice"),
+                          (["--signal", "mitigation"], "--signal goes with --retry")):
         r = run_cli("practice", "--text", "--offline", *args, input="x\n\n", env=env)
         assert r.returncode == 2, (args, r.stderr)
         assert message in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -117,6 +117,8 @@ def practice(args: argparse.Namespace) -> int:
     """Run one mock interview and print the report. Returns the exit status."""
     if getattr(args, "retry", None):
         return practice_retry(args)
+    if getattr(args, "signal", None):
+        raise InterviewerError("--signal goes with --retry ID (the session whose signal to drill)")
     cat = load_catalog(getattr(args, "data_dir", None))
     store = SessionStore()
     resume_id = getattr(args, "resume", None)
