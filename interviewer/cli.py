@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .catalog import DATA_DIR_ENV, DEFAULT_PERSONA, DEFAULT_RUBRIC, load_catalog
 from .errors import InterviewerError
-from .models import DEFAULT_LEVEL
+from .models import DEFAULT_LEVEL, SIGNAL_IDS
 from .sessions.store import SESSIONS_ENV
 
 EXIT_USAGE = 2
@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-barge-in", action="store_true",
                    help="keep talking when you speak over a question (for speakers that echo into the mic)")
     p.add_argument("--resume", metavar="ID", help="continue an interrupted session")
+    p.add_argument("--retry", metavar="ID",
+                   help="a short drill at the weakest signal of a graded session, graded again as an attempt")
+    p.add_argument("--signal", choices=SIGNAL_IDS, help="with --retry: the signal to drill (default: the weakest)")
+    p.add_argument("--no-self-rating", action="store_true",
+                   help="don't ask 'how did that go, 1 to 5?' before the grade (never asked when stdin is piped)")
     p.set_defaults(handler=cmd_practice)
 
     p = sub.add_parser("grade", help="grade transcripts (.txt), recordings or session folders")
@@ -121,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="session id (see `sessions`)")
     p.add_argument("--format", choices=["html", "markdown"], default="html")
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: report.html in the session)")
+    p.add_argument("--no-audio", action="store_true",
+                   help="HTML without the session's audio (a small text-only file; text sessions have none anyway)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("calibrate", help="measure the LLM judge on labeled answers and store how far to trust it")

@@ -117,3 +117,155 @@ def decode_png(data: bytes) -> np.ndarray:
         rows[y] = line
         prev = line
     return rows.reshape(height, width, channels)
+
+
+# --- driving a page: the DevTools protocol over a pipe (no extra library, no port) ------------------------
+
+
+def _above_nine(fd: int) -> int:
+    import fcntl
+    import os
+
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return high
+
+
+class DevToolsPage:
+    """One page in a real headless Chromium driven over `--remote-debugging-pipe`: evaluate script, click with
+    real mouse events (a user gesture, as a person's click is), and record every network request and console
+    message. `offline=True` turns the network off for the page before it loads."""
+
+    def __init__(self, profile: Path, offline: bool = True):
+        import os
+        import threading
+
+        exe = chromium()
+        assert exe, "chromium is not installed (scripts/bootstrap.sh test installs it)"
+        profile.mkdir(parents=True, exist_ok=True)
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+        # the child's ends above 9, so `3<&` and `4>&` below cannot clobber one another (bash reads any fd number)
+        to_chrome_r, from_chrome_w = _above_nine(to_chrome_r), _above_nine(from_chrome_w)
+        # Chromium reads commands on fd 3 and writes replies on fd 4
+        self.proc = subprocess.Popen(
+            ["bash", "-c", f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}', "chromium", exe, *FLAGS,
+             f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            pass_fds=(to_chrome_r, from_chrome_w), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._next = 0
+        self._replies: dict[int, dict] = {}
+        self.events: list[dict] = []
+        self._cond = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Network", "Log"):
+            self.call(f"{domain}.enable")
+        if offline:
+            self.call("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1,
+                      uploadThroughput=-1)
+
+    def _read(self) -> None:
+        import json
+        import os
+
+        buf = b""
+        while True:
+            chunk = os.read(self._from_chrome, 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\0" in buf:
+                raw, buf = buf.split(b"\0", 1)
+                msg = json.loads(raw)
+                with self._cond:
+                    if "id" in msg:
+                        self._replies[msg["id"]] = msg
+                    else:
+                        self.events.append(msg)
+                    self._cond.notify_all()
+
+    def send(self, method: str, session: str | None = None, **params: object) -> dict:
+        import json
+        import os
+
+        self._next += 1
+        msg: dict = {"id": self._next, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = session
+        os.write(self._to_chrome, json.dumps(msg).encode() + b"\0")
+        with self._cond:
+            assert self._cond.wait_for(lambda: self._next in self._replies, timeout=TIMEOUT), f"{method}: no reply"
+            reply = self._replies.pop(self._next)
+        assert "error" not in reply, f"{method}: {reply['error']}"
+        return reply.get("result", {})
+
+    def call(self, method: str, **params: object) -> dict:
+        """A command to the page's session."""
+        return self.send(method, self.session, **params)
+
+    def open(self, page: Path) -> None:
+        with self._cond:
+            seen = len(self.events)
+        self.call("Page.navigate", url=page.resolve().as_uri())
+        with self._cond:
+            assert self._cond.wait_for(lambda: any(e["method"] == "Page.loadEventFired" for e in self.events[seen:]),
+                                       timeout=TIMEOUT), "the page never finished loading"
+
+    def evaluate(self, expression: str) -> object:
+        """The value of a script expression in the page (promises are awaited)."""
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def click(self, selector: str) -> None:
+        """Scroll the element into view and click the middle of its first line box with real mouse events."""
+        import json
+
+        x, y = self.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); "
+                             "el.scrollIntoView({block: 'center'}); const r = el.getClientRects()[0]; "
+                             "return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def requests(self) -> list[str]:
+        """Every URL the page asked the network for."""
+        with self._cond:
+            return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
+
+    def console(self) -> list[str]:
+        """Console calls, uncaught exceptions and log entries (CSP violations among them)."""
+        out = []
+        with self._cond:
+            for e in self.events:
+                if e["method"] == "Runtime.consoleAPICalled":
+                    out.append(" ".join(str(a.get("value", a.get("description", ""))) for a in e["params"]["args"]))
+                elif e["method"] == "Runtime.exceptionThrown":
+                    out.append(e["params"]["exceptionDetails"].get("text", "exception"))
+                elif e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning"):
+                    out.append(e["params"]["entry"]["text"])
+        return out
+
+    def close(self) -> None:
+        import contextlib
+        import os
+
+        with contextlib.suppress(Exception):
+            self.send("Browser.close")
+        with contextlib.suppress(OSError):
+            os.close(self._to_chrome)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> DevToolsPage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

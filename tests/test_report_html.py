@@ -83,12 +83,16 @@ class Marks(HTMLParser):
             self.imgs += 1
         if tag == "span" and a.get("class") == "words":
             self.depth_words = 1
+        elif tag == "span" and self.depth_words:  # a timed word inside an answer
+            self.depth_words += 1
         elif tag == "mark" and self.depth_words:
             self.keys.append(set((a.get("data-k") or "").split()))
 
     def handle_endtag(self, tag):
         if tag == "mark" and self.keys:
             self.keys.pop()
+        elif tag == "span" and self.depth_words > 1:
+            self.depth_words -= 1
         elif tag == "span" and self.depth_words:
             self.depth_words = 0
             self.chars.append("\n\n")

@@ -16,13 +16,14 @@ import random
 import sys
 
 from ..catalog import Catalog, load_catalog
-from ..errors import CatalogError
+from ..errors import CatalogError, InterviewerError
 from ..grading import OfflineGrader
 from ..models import DEFAULT_LEVEL, Level, Persona, Question, Turn
 from ..protocols import Channel, Grader, Phraser
 from ..report.markdown import render_markdown
 from ..sessions.store import SessionStore, read_log, write_atomic
 from .interview import InterviewSetup, OfflinePhraser, run_interview
+from .rating import ask_self_rating, save_self_rating
 from .text import TextChannel
 
 REPORT_NAME = "report.md"
@@ -114,6 +115,10 @@ def _resume_state(store: SessionStore, session_id: str) -> tuple[list[Turn], str
 
 def practice(args: argparse.Namespace) -> int:
     """Run one mock interview and print the report. Returns the exit status."""
+    if getattr(args, "retry", None):
+        return practice_retry(args)
+    if getattr(args, "signal", None):
+        raise InterviewerError("--signal goes with --retry ID (the session whose signal to drill)")
     cat = load_catalog(getattr(args, "data_dir", None))
     store = SessionStore()
     resume_id = getattr(args, "resume", None)
@@ -146,6 +151,9 @@ def practice(args: argparse.Namespace) -> int:
     else:
         from ..sessions import save_derived
 
+        rating = ask_self_rating(args)
+        if rating is not None:
+            save_self_rating(result.folder, rating)
         log = read_log(result.folder)  # the one read of the log this command makes
         text = render_markdown(result.report, result.turns, log.session.meta, rubric=rubric)
         write_atomic(result.folder / REPORT_NAME, text)
@@ -153,4 +161,48 @@ def practice(args: argparse.Namespace) -> int:
         html = save_derived(store, result.session_id, rubric, log=log)
         print(f"HTML report: {html}")
     print(f"Session saved in {result.folder}")
+    return 0
+
+
+def practice_retry(args: argparse.Namespace) -> int:
+    """`practice --retry ID [--signal S]`: the drill at one weak signal, graded again, before and after shown."""
+    from ..sessions import save_derived
+    from ..sessions.attempts import attempt_changes, change_lines, effective_turns
+    from ..sessions.reports import retry_views
+    from ..sessions.versions import prepare_append
+    from .retry import choose_signal, run_retry
+
+    if getattr(args, "resume", None):
+        raise InterviewerError("--retry and --resume: choose one (--resume continues an unfinished interview)")
+    cat = load_catalog(getattr(args, "data_dir", None))
+    store = SessionStore()
+    log, note = prepare_append(store.open_log(args.retry))  # the id is checked against the store's form first
+    if note:
+        print(f"interviewer: {note}", file=sys.stderr)
+    persona = _persona(cat, log.session.meta.persona)
+    rubric = _rubric(cat, log.session.meta.rubric)
+    signal = choose_signal(log, rubric, getattr(args, "signal", None))
+    level = Level(args.level) if args.level else log.session.meta.level
+    phraser, grader = make_phraser_and_grader(args, persona)
+    channel, _mode = make_channel(args, persona)
+    try:
+        result = run_retry(log, signal, persona, rubric, channel, grader, phraser, level)
+    finally:
+        channel.close()
+    print()
+    if result.after is None:
+        print(f"No new answer about {signal}, so the session was not graded again.")
+        return 0
+    rating = ask_self_rating(args)
+    if rating is not None:
+        save_self_rating(log.folder, rating, attempt=result.attempt.attempt)
+    log = read_log(log.folder)
+    [change] = [c for c in attempt_changes(log.session, log.versions) if c.attempt.attempt == result.attempt.attempt]
+    print("\n".join(change_lines(change)))
+    print(f"graded again as version {result.version}")
+    text = render_markdown(result.after, effective_turns(log.session), log.session.meta, rubric=rubric,
+                           retries=retry_views(log))
+    write_atomic(log.folder / REPORT_NAME, text)
+    html = save_derived(store, log.id, rubric, log=log)
+    print(f"HTML report: {html}")
     return 0

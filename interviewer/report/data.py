@@ -17,6 +17,26 @@ class HistoryPoint:
     overall: float
     signals: dict[str, int]
     label: str = ""  # e.g. the persona
+    attempt: int = 0  # 0: the interview; n: its n-th retry (`practice --retry`)
+    self_rating: int | None = None  # the candidate's own 1-5 rating of it
+
+
+@dataclass(frozen=True)
+class RetryView:
+    """One retry on a report page: before and after for its signal and overall, and what was said."""
+
+    attempt: int
+    signal: str
+    before_score: int | None
+    after_score: int
+    before_overall: float | None
+    after_overall: float
+    gained: list[str]  # the signal's quotes the retry added
+    lost: list[str]
+    original: list[tuple[str, str]]  # (question, answer) it replaced
+    new: list[tuple[str, str]]  # (question, answer) of the drill
+    self_rating: int | None = None
+    original_audio: tuple[str, ...] = ()  # data: URIs of the replaced answers' audio, in `original` order
 
 
 @dataclass

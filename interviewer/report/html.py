@@ -16,14 +16,15 @@ from markupsafe import Markup
 
 from ..models import SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn, candidate_text
 from . import sections
+from .audio import SessionAudio
 from .charts import score_color, sparkline_svg, timeline_svg
-from .data import BatchRow, HistoryPoint
+from .data import BatchRow, HistoryPoint, RetryView
 from .evidence import Segment, Span, evidence_spans, highlight, locate
 from .sections import flag_name, signal_name
 from .templating import CSP, asset, new_nonce, render
 
 __all__ = [
-    "BatchRow", "HistoryPoint", "Segment", "Span", "evidence_spans", "flag_name", "highlight", "locate",
+    "BatchRow", "HistoryPoint", "RetryView", "Segment", "Span", "evidence_spans", "flag_name", "highlight", "locate",
     "render_batch_index", "render_history_page", "render_html", "score_color", "signal_name", "sparkline_svg",
     "timeline_svg",
 ]
@@ -52,8 +53,13 @@ def render_html(
     warnings: Iterable[str] = (),
     version: int | None = None,
     back: tuple[str, str] | None = None,
+    audio: SessionAudio | None = None,
+    retries: Sequence[RetryView] = (),
 ) -> str:
-    """One self-contained page for a graded session or answer; `back` is an optional (href, label) link."""
+    """One self-contained page for a graded session or answer; `back` is an optional (href, label) link.
+
+    With `audio` (see `report.audio.session_audio`) each turn carries both sides' clips, and quotes and
+    transcript words play the answer from where they were said."""
     turns = list(turns)
     text = candidate_text(turns)
     spans, _missing = evidence_spans(text, report)
@@ -62,14 +68,15 @@ def render_html(
     started = meta.created_at if meta is not None else None
     return _page(
         "report.html.j2", title, "report.js", back,
-        warnings=list(warnings),
+        warnings=[*warnings, *(audio.warnings if audio else [])],
         overall=sections.overall(report, meta, source, version),
+        retries=sections.retries(retries, rubric),
         improvements=sections.improvements(report, rubric),
         signals=sections.signals(report, rubric, spans),
         flags=sections.flags(report, rubric, spans),
         timeline=sections.timeline(text, report),
         delivery=sections.delivery(report),
-        transcript=sections.transcript(turns, text, spans, names, started),
+        transcript=sections.transcript(turns, text, spans, names, started, audio),
         history=sections.history(history, meta.id if meta else None, rubric),
     )
 

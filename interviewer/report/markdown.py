@@ -7,8 +7,11 @@ text instead of running it as HTML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..clock import clock
 from ..models import MAX_SCORE, PRESENT_SCORE, GradeReport, Level, Rubric, SessionMeta, SignalScore, Turn
+from .data import RetryView
 from .notes import audio_dropped_note
 
 TOP_IMPROVEMENTS = 3
@@ -128,14 +131,33 @@ def _transcript(turns: list[Turn]) -> list[str]:
     return out
 
 
+def _retries(views: Sequence[RetryView], rubric: Rubric | None) -> list[str]:
+    if not views:
+        return []
+    out = ["## Retries", ""]
+    for v in views:
+        before = "-" if v.before_score is None else v.before_score
+        overall = "" if v.before_overall is None else f"{v.before_overall:.0f} -> "
+        out += [f"### Retry {v.attempt}: {_signal_name(v.signal, rubric)} {before} -> {v.after_score}/{MAX_SCORE}, "
+                f"overall {overall}{v.after_overall:.0f}", ""]
+        out += [f"- gained: \u201c{md_text(q)}\u201d" for q in v.gained]
+        out += [f"- lost: \u201c{md_text(q)}\u201d" for q in v.lost]
+        out += [f"- before: {md_text(a)}" for _, a in v.original]
+        out += [f"- after: {md_text(a)}" for _, a in v.new]
+        out.append("")
+    return out
+
+
 def render_markdown(
     report: GradeReport,
     turns: list[Turn] | None = None,
     meta: SessionMeta | None = None,
     title: str = "Interview report",
     rubric: Rubric | None = None,
+    retries: Sequence[RetryView] = (),
 ) -> str:
-    """A readable report: overall, top improvements, per-signal evidence, red flags, delivery, transcript.
+    """A readable report: overall, retries (before and after), top improvements, per-signal evidence, red flags,
+    delivery, transcript.
 
     With the `rubric`, signals and flags carry their names, the anchor for each score and the flags' advice.
     """
@@ -156,6 +178,7 @@ def render_markdown(
         lines.append(f"> Note: {md_text(note)}")
     if report.notes:
         lines.append("")
+    lines += _retries(retries, rubric)
 
     lines += ["## Top improvements", ""]
     if report.improvements:

@@ -13,9 +13,11 @@ from ..clock import clock
 from ..grading import assess
 from ..models import MAX_SCORE, SIGNAL_IDS, GradeReport, Rubric, SessionMeta, Turn
 from . import charts
-from .data import HistoryPoint
+from .audio import SessionAudio
+from .data import HistoryPoint, RetryView
 from .evidence import Segment, Span, highlight
 from .notes import audio_dropped_note
+from .playback import Marker, Piece, TimedWord, answer_timing, pieces
 
 
 def signal_name(signal_id: str, rubric: Rubric | None) -> str:
@@ -124,15 +126,48 @@ def _time(t: datetime, start: datetime | None) -> str:
     return f"{t.strftime('%H:%M:%S')} (+{delta // 60}:{delta % 60:02d})"
 
 
+def _timed_parts(segments: Sequence[Segment], answer: str, timed: Sequence[TimedWord]) -> list[dict]:
+    """Each highlighted segment of an answer with its text cut into spoken words (for seeking)."""
+    parts, pos = [], 0
+    for seg in segments:
+        end = pos + len(seg.text)
+        cut = pieces(answer, pos, end, timed) if timed else [Piece(seg.text)]
+        parts.append({"seg": seg, "pieces": cut})
+        pos = end
+    return parts
+
+
+def _strip(markers: Sequence[Marker], seconds: float) -> list[dict]:
+    """Markers placed along an answer's audio, as percentages of its length."""
+    if seconds <= 0:
+        return []
+    return [{"kind": m.kind, "at": f"{m.at:.2f}", "label": f"{clock(m.at)} {m.label}",
+             "left": f"{min(100.0, 100 * m.at / seconds):.2f}",
+             "width": f"{max(0.6, min(100.0, 100 * m.length / seconds)):.2f}"} for m in markers]
+
+
+def _audio(t: Turn, audio: SessionAudio | None, markers: Sequence[Marker]) -> dict | None:
+    if audio is None:
+        return None
+    q, a = audio.questions.get(t.index), audio.answers.get(t.index)
+    if q is None and a is None:
+        return None
+    return {"q": q.uri if q else "", "a": a.uri if a else "", "seconds": f"{a.seconds:.2f}" if a else "",
+            "strip": _strip(markers, a.seconds) if a else []}
+
+
 def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: dict[str, str],
-               started: datetime | None) -> list[dict]:
-    """Each turn: the question, and the answer cut into highlighted segments (or why there is none)."""
+               started: datetime | None, audio: SessionAudio | None = None) -> list[dict]:
+    """Each turn: the question, and the answer cut into highlighted segments (or why there is none); with
+    `audio`, both sides' clips and the answer's words timed for seeking."""
     out, offset = [], 0
     for t in turns:
         answer = t.answer.strip()
-        item: dict = {"round": t.round.value, "q_time": _time(t.asked_at, started), "question": t.question,
-                      "missing": "skipped" if t.skipped else "" if answer else "no answer", "segments": [],
-                      "a_time": "", "dropped": audio_dropped_note(t) or ""}
+        item: dict = {"index": t.index, "round": t.round.value, "q_time": _time(t.asked_at, started),
+                      "question": t.question, "missing": "skipped" if t.skipped else "" if answer else "no answer",
+                      "parts": [], "a_time": "", "dropped": audio_dropped_note(t) or "", "audio": None}
+        timed, marks = answer_timing(t) if audio is not None else ([], [])
+        item["audio"] = _audio(t, audio, marks)
         if not item["missing"]:
             start = text.find(answer, offset)
             if start < 0:  # should not happen: candidate_text joins the same stripped answers
@@ -141,7 +176,9 @@ def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: d
                 segments = highlight(text, start, start + len(answer), spans, names)
                 offset = start + len(answer)
             secs = f" \u00b7 {t.answer_seconds:.0f} s" if t.answer_seconds else ""
-            item.update(segments=segments, a_time=_time(t.answered_at, started) + secs)
+            playable = item["audio"] is not None and item["audio"]["a"]
+            item.update(parts=_timed_parts(segments, answer, timed if playable else []),
+                        a_time=_time(t.answered_at, started) + secs)
         out.append(item)
     return out
 
@@ -149,8 +186,9 @@ def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: d
 def history(points: Sequence[HistoryPoint], current_id: str | None, rubric: Rubric | None) -> dict | None:
     if not points:
         return None
-    chart_points = [(h.when.strftime("%m-%d %H:%M"), h.overall) for h in points]
-    current = next((i for i, h in enumerate(points) if h.session_id == current_id), None)
+    chart_points = [(h.when.strftime("%m-%d %H:%M") + (f" retry {h.attempt}" if h.attempt else ""), h.overall)
+                    for h in points]
+    current = next((i for i in reversed(range(len(points))) if points[i].session_id == current_id), None)
     rows = []
     for sid in SIGNAL_IDS:
         vals = [float(h.signals[sid]) for h in points if sid in h.signals]
@@ -160,5 +198,28 @@ def history(points: Sequence[HistoryPoint], current_id: str | None, rubric: Rubr
         rows.append({"name": signal_name(sid, rubric), "spark": charts.sparkline(vals),
                      "trend": "up" if delta > 0 else "down" if delta < 0 else "flat",
                      "text": f"{vals[-1]:.0f} ({delta:+.0f})"})
+    retries = sum(1 for h in points if h.attempt)
     return {"chart": charts.line_chart(chart_points, 100, current=current), "single": len(points) == 1,
-            "rows": rows}
+            "rows": rows, "retries": retries}
+
+
+def retries(views: Sequence[RetryView], rubric: Rubric | None) -> list[dict]:
+    """Each retry: its signal and the overall before and after, the quotes that made the difference, and the
+    original answer beside the new one (the original stays in the log and on the page)."""
+    out = []
+    for v in views:
+        delta = v.after_score - (v.before_score or 0)
+        out.append({
+            "attempt": v.attempt, "name": signal_name(v.signal, rubric), "max": MAX_SCORE,
+            "before": "-" if v.before_score is None else str(v.before_score), "after": str(v.after_score),
+            "trend": "up" if delta > 0 else "down" if delta < 0 else "flat",
+            "color": charts.score_color(v.after_score),
+            "overall_before": "-" if v.before_overall is None else f"{v.before_overall:.0f}",
+            "overall_after": f"{v.after_overall:.0f}",
+            "overall_delta": "" if v.before_overall is None else f"{v.after_overall - v.before_overall:+.0f}",
+            "gained": v.gained, "lost": v.lost, "new": v.new,
+            "original": [(q, a, v.original_audio[i] if i < len(v.original_audio) else "")
+                         for i, (q, a) in enumerate(v.original)],
+            "self_rating": v.self_rating,
+        })
+    return out

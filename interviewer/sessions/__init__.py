@@ -4,6 +4,7 @@
 - `listing`: `interviewer sessions` and `interviewer history` (plain lines; `tables` for a terminal);
 - `replay`: the conversation turn by turn, and its audio;
 - `versions`: re-grades as new versions, torn-tail repair, resume;
+- `attempts`: retries (`practice --retry`) read back: the transcript a grade saw, before and after;
 - `reports`: `grade-v{n}.json` and `report.html`;
 - `commands`: the CLI handlers.
 """
@@ -17,14 +18,16 @@ _WHERE = {
     **dict.fromkeys(("SessionSummary", "format_history", "format_sessions", "history_points", "sparkline",
                      "summarize"), "listing"),
     **dict.fromkeys(("audio_sequence", "play_audio", "replay_lines"), "replay"),
-    **dict.fromkeys(("HTML_REPORT", "latest_grade", "save_derived", "session_html", "write_session_report"),
-                    "reports"),
+    **dict.fromkeys(("HTML_REPORT", "latest_grade", "retry_views", "save_derived", "session_html",
+                     "write_session_report"), "reports"),
     **dict.fromkeys(("CLOSING_AUDIO", "GREETING_AUDIO", "LOG_NAME", "SESSION_ID_FORM", "SESSIONS_ENV",
                      "SessionIdError", "SessionLog", "SessionStore", "SessionWriter", "check_session_id",
                      "default_store_dir", "is_session_id", "new_session_id", "read_log", "read_session",
                      "write_atomic"), "store"),
-    **dict.fromkeys(("GRADE_FILE", "TORN_NAME", "Regrade", "grade_diff", "grade_versions", "regrade",
-                     "repair_torn_tail", "resumable", "write_grade_file"), "versions"),
+    **dict.fromkeys(("GRADE_FILE", "TORN_NAME", "Regrade", "append_grade", "grade_diff", "grade_versions",
+                     "prepare_append", "regrade", "repair_torn_tail", "resumable", "write_grade_file"), "versions"),
+    **dict.fromkeys(("AttemptChange", "attempt_changes", "change_lines", "effective_turns", "graded_attempts",
+                     "weakest_signal"), "attempts"),
 }
 __all__ = sorted(_WHERE)
 

@@ -14,9 +14,10 @@ from ..errors import CatalogError
 from ..models import Level
 from ..protocols import Grader
 from ..report.html import render_history_page
-from .listing import format_history, format_sessions, history_points, summarize
+from .attempts import effective_turns
+from .listing import calibration_lines, format_history, format_sessions, history_points, summarize
 from .replay import play_audio, replay_lines
-from .reports import latest_grade, write_session_report
+from .reports import latest_grade, retry_views, write_session_report
 from .store import SessionStore, write_atomic
 from .tables import history_table, is_terminal, print_table, sessions_table
 from .versions import grade_diff, regrade
@@ -44,6 +45,8 @@ def history_command(args: argparse.Namespace) -> int:
         points = points[-args.last :]
     if points and is_terminal():
         print_table(history_table(points))
+        if calibration_lines(points):
+            print("\n".join(calibration_lines(points)))
     else:
         print(format_history(points))
     if args.html:
@@ -86,13 +89,14 @@ def report_command(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         from ..report.markdown import render_markdown
 
-        text = render_markdown(latest_grade(log), session.turns, session.meta)
+        text = render_markdown(latest_grade(log), effective_turns(session), session.meta, retries=retry_views(log))
         if args.output:
             write_atomic(Path(args.output), text)
             print(f"report: {args.output}")
         else:
             print(text)
         return 0
-    path = write_session_report(store, log, rubric, Path(args.output) if args.output else None)
+    path = write_session_report(store, log, rubric, Path(args.output) if args.output else None,
+                                audio=not getattr(args, "no_audio", False))
     print(f"report: {path}")
     return 0

@@ -106,11 +106,25 @@ def history_points(store: SessionStore, rubric: str | None = None,
     for sid, s in _sessions(store, loaded):
         if isinstance(s, str) or not s.grades or (rubric and s.grades[-1].rubric != rubric):
             continue
-        g = s.grades[-1]
-        points.append(HistoryPoint(sid, s.meta.created_at, g.overall.score, {x.id: x.score for x in g.signals},
-                                   label=s.meta.persona))
-    points.sort(key=lambda p: (p.when, p.session_id))
+        points += session_points(sid, s)
+    points.sort(key=lambda p: (p.when, p.session_id, p.attempt))
     return points
+
+
+def session_points(sid: str, s: Session) -> list[HistoryPoint]:
+    """One point for the interview (its grade before any retry, else its latest) and one per graded retry."""
+    retries = [a for a in s.attempts if a.version is not None and 1 <= a.version <= len(s.grades)]
+    first = retries[0].before_version if retries else None
+    base = s.grades[first - 1] if first is not None and 1 <= first <= len(s.grades) else s.grades[-1]
+    out = [HistoryPoint(sid, s.meta.created_at, base.overall.score, {x.id: x.score for x in base.signals},
+                        label=s.meta.persona, self_rating=s.self_rating)]
+    for a in retries:
+        g = s.grades[a.version - 1]  # type: ignore[operator]
+        when = a.finished.at  # type: ignore[union-attr] (a graded attempt finished)
+        out.append(HistoryPoint(sid, when, g.overall.score, {x.id: x.score for x in g.signals},
+                                label=f"retry {a.attempt}: {a.signal}", attempt=a.attempt,
+                                self_rating=a.self_rating))
+    return out
 
 
 def sparkline(values: Sequence[float], top: float) -> str:
@@ -132,7 +146,9 @@ class TrendRow:
 
 def history_title(points: Sequence[HistoryPoint]) -> str:
     first, last = points[0].when.strftime("%Y-%m-%d"), points[-1].when.strftime("%Y-%m-%d")
-    return f"{len(points)} graded sessions, {first} to {last} (oldest first)"
+    retries = sum(1 for p in points if p.attempt)
+    also = f" and {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
+    return f"{len(points) - retries} graded sessions{also}, {first} to {last} (oldest first)"
 
 
 def trend_rows(points: Sequence[HistoryPoint]) -> list[TrendRow]:
@@ -152,4 +168,29 @@ def format_history(points: Sequence[HistoryPoint]) -> str:
     for r in trend_rows(points):
         out.append(f"{r.name:<14} {sparkline(r.values, r.top):<{width}}  {r.values[0]:>5.0f}  {r.values[-1]:>6.0f}  "
                    f"{r.change:>+6.0f}")
+    out += calibration_lines(points)
     return "\n".join(out)
+
+
+def rating_as_score(rating: int) -> float:
+    """A 1-5 self-rating on the grade's 0-100 scale (1 -> 0, 3 -> 50, 5 -> 100)."""
+    return (rating - 1) * 25.0
+
+
+def calibration_lines(points: Sequence[HistoryPoint]) -> list[str]:
+    """Self-rating against the grade, oldest first: the gap shows where you over- or under-rate yourself."""
+    rated = [p for p in points if p.self_rating is not None]
+    if not rated:
+        return []
+    out = ["", "self-rating against grade (your 1-5 on the 0-100 scale: 1=0, 3=50, 5=100)",
+           f"{'when':<16} {'what':<26} {'self':>4}  {'as':>4}  {'grade':>5}  {'gap':>5}"]
+    for p in rated:
+        mine = rating_as_score(p.self_rating)  # type: ignore[arg-type]
+        what = (p.label if p.attempt else "interview")[:26]
+        out.append(f"{p.when.strftime('%Y-%m-%d %H:%M'):<16} {what:<26} {p.self_rating:>3}/5  {mine:>4.0f}  "
+                   f"{p.overall:>5.0f}  {mine - p.overall:>+5.0f}")
+    mean = sum(rating_as_score(p.self_rating) - p.overall for p in rated) / len(rated)  # type: ignore[arg-type]
+    verdict = "you rate yourself higher than the grade" if mean > 10 else (
+        "you rate yourself lower than the grade" if mean < -10 else "your self-rating matches the grade")
+    out.append(f"mean gap {mean:+.0f}: {verdict}")
+    return out

@@ -41,6 +41,14 @@ def replay_lines(session: Session) -> list[str]:
         dropped = audio_dropped_note(t)
         if dropped:
             out.append(f"    ({dropped})")
+    for a in session.attempts:
+        replaced = f", in place of turn {a.replaces + 1}" if a.replaces is not None else ""
+        status = (f"graded as version {a.version}" if a.version is not None
+                  else a.finished.reason if a.finished is not None else "not finished")
+        out += ["", f"retry {a.attempt} at {a.signal}{replaced} ({status}):"]
+        for t in a.turns:
+            out += _wrapped(f"[{_clock(t.asked_at, start)}] interviewer:", t.question)
+            out += _wrapped(f"[{_clock(t.answered_at, start)}] candidate:", "(skipped)" if t.skipped else t.answer)
     out.append("")
     if session.ended:
         out.append(f"[{_clock(session.ended.at, start)}] session ended: {session.ended.reason}")

@@ -24,9 +24,14 @@ from pydantic import TypeAdapter, ValidationError
 from ..durable import WriteError, fsync_dir, write_atomic  # noqa: F401 (write_atomic: the one durable write)
 from ..errors import SessionError
 from ..models import (
+    Attempt,
+    AttemptFinished,
+    AttemptStarted,
+    AttemptTurn,
     Event,
     Graded,
     GradeReport,
+    SelfRated,
     Session,
     SessionEnded,
     SessionStarted,
@@ -40,7 +45,8 @@ GREETING_AUDIO = "greeting.wav"  # the persona's opening and closing words, in v
 CLOSING_AUDIO = "closing.wav"
 SESSION_ID_FORM = "YYYYMMDD-HHMMSS-xxxxxx"
 _SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
-_EVENT = TypeAdapter(Event)
+LogEvent = Event | AttemptStarted | AttemptTurn | AttemptFinished | SelfRated  # retries and self-ratings too
+_EVENT = TypeAdapter(LogEvent)
 
 
 class SessionIdError(SessionError):
@@ -94,7 +100,7 @@ class SessionWriter:
         if created:
             fsync_dir(folder.parent)
 
-    def append(self, event: SessionStarted | TurnCompleted | Graded | SessionEnded) -> None:
+    def append(self, event: LogEvent) -> None:
         """One line, fsynced; if it cannot be written whole, the log is cut back to where it was."""
         line = (event.model_dump_json() + "\n").encode("utf-8")
         start = self._fh.seek(0, os.SEEK_END)
@@ -176,10 +182,36 @@ def parse_log(path: Path, data: bytes) -> tuple[Session, list[tuple[int, GradeRe
             versions.append((event.version, event.report))
         elif isinstance(event, SessionEnded):
             session.ended = event
+        else:
+            _attempt_event(session, event, path, n)
     if session is None:
         raise SessionError(f"{path}: empty session log")
     session.warnings = warnings
     return session, versions
+
+
+def _attempt_event(session: Session, event: AttemptStarted | AttemptTurn | AttemptFinished | SelfRated,
+                   path: Path, n: int) -> None:
+    """A retry's event onto the session read so far."""
+    if isinstance(event, SelfRated):
+        if event.attempt == 0:
+            session.self_rating = event.rating
+        elif event.attempt <= len(session.attempts):
+            session.attempts[event.attempt - 1].self_rating = event.rating
+        return
+    if isinstance(event, AttemptStarted):
+        if event.attempt != len(session.attempts) + 1:
+            raise SessionError(f"{path}:{n}: attempt {event.attempt} out of order")
+        session.attempts.append(Attempt(attempt=event.attempt, signal=event.signal, replaces=event.replaces,
+                                        before_version=event.before_version))
+        return
+    if not 1 <= event.attempt <= len(session.attempts):
+        raise SessionError(f"{path}:{n}: event of attempt {event.attempt}, which never started")
+    attempt = session.attempts[event.attempt - 1]
+    if isinstance(event, AttemptTurn):
+        attempt.turns.append(event.turn)
+    else:
+        attempt.finished = event
 
 
 def read_log(folder: Path) -> SessionLog:

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import InterviewerError, SessionError
 from ..models import Graded, GradeReport, Level, Rubric, SessionMeta, Turn, candidate_text
 from ..protocols import Grader
+from .attempts import effective_turns
 from .store import LOG_NAME, SessionLog, SessionStore, SessionWriter, read_log, write_atomic
 
 GRADE_FILE = "grade-v{version}.json"
@@ -94,6 +95,13 @@ def _ready_to_append(log: SessionLog) -> tuple[SessionLog, str | None]:
     return replace(log, session=session, size=os.stat(log.path).st_size, clean_end=True), note
 
 
+def prepare_append(log: SessionLog) -> tuple[SessionLog, str | None]:
+    """Under the folder's lock: the current log with a torn last line set aside (and a note saying so), so
+    the next append starts a fresh line."""
+    with _locked(log.folder):
+        return _ready_to_append(log)
+
+
 # --- versioned grades -------------------------------------------------------------------------
 
 
@@ -119,12 +127,9 @@ class Regrade:
     log: SessionLog  # the log with this grade in it, for the report
 
 
-def regrade(log: SessionLog, grader: Grader, rubric: Rubric, level: Level | None = None) -> Regrade:
-    """Grade the saved transcript again; append it as the next version. Earlier versions stay untouched."""
-    session = log.session
-    if not candidate_text(session.turns):
-        raise SessionError(f"session {log.id} has no answers to grade")
-    report = grader.grade(list(session.turns), rubric, level or session.meta.level, session.meta.question)
+def append_grade(log: SessionLog, report: GradeReport) -> tuple[int, Path, SessionLog]:
+    """Append `report` as the next grade version (under the folder's lock) and write its grade file; returns
+    the version, the file and the log as it was just before the append."""
     with _locked(log.folder):
         log, _note = _ready_to_append(log)
         for v, old in log.versions:  # make the derived files of earlier versions exist too
@@ -133,6 +138,18 @@ def regrade(log: SessionLog, grader: Grader, rubric: Rubric, level: Level | None
         with SessionWriter(log.folder) as w:
             w.append(Graded(version=version, report=report))
         path = write_grade_file(log.folder, version, report)
+    return version, path, log
+
+
+def regrade(log: SessionLog, grader: Grader, rubric: Rubric, level: Level | None = None) -> Regrade:
+    """Grade the saved transcript again (with every graded retry's answers in place); append it as the next
+    version. Earlier versions stay untouched."""
+    session = log.session
+    turns = effective_turns(session)
+    if not candidate_text(turns):
+        raise SessionError(f"session {log.id} has no answers to grade")
+    report = grader.grade(turns, rubric, level or session.meta.level, session.meta.question)
+    version, path, log = append_grade(log, report)
     previous = log.versions[-1][1] if log.versions else None
     graded = log.session.model_copy(update={"grades": [*log.session.grades, report]})
     log = replace(log, session=graded, versions=[*log.versions, (version, report)],
