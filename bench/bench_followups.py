@@ -7,13 +7,14 @@ adjudicated), never against the detectors the planner itself reads:
 
 (a) covered: it asks for a signal the gold labels already score 3 or more. The signal a follow-up asks for
     is its target; a target flag counts as the signal it asks about (no_prevention: prevention, vague:
-    impact). Curveball rounds are left out of (a): they challenge a solid part of the story on purpose.
+    impact). Curveballs are left out of (a) (a curveball round, or a curveball follow-up from the persona's
+    library asked in another round): they challenge a solid part of the story on purpose.
 (b) out of role: it quotes a number or a name from the story in a role the story did not give it. A number
-    is quoted back as a figure of the damage only when a gold labeler cites its sentence as impact evidence,
-    and never when the story gives it as the healthy baseline ("from 200 ms to 4 s": 200 ms), the usual
-    level, or a threshold. A system is quoted back only when a gold labeler cites a sentence naming it, and
-    not from a sentence that rules it out ("it wasn't the database"). A person only from blame evidence
-    when the question challenges blame.
+    is quoted back as a figure of the damage only when a gold labeler cites its sentence as impact evidence
+    (or as evidence of the signal asked about), and never when the story gives it as the healthy baseline
+    ("from 200 ms to 4 s": 200 ms), the usual level, or a threshold. A system is out of role when the story
+    only names it to rule it out ("it wasn't the database") and no labeler cites it for the impact, cause or
+    mitigation. A person only from blame evidence when the question challenges blame.
 (c) repeat: the same follow-up id, the same words, or a near repeat (the LLM phraser's similarity test).
 
 "today" is the planner and persona files of commit d970f6b, read with `git show` into a module that only
@@ -63,6 +64,7 @@ BASELINE_CUE = re.compile(
     r"|\bsla\s+(?:of|is|was)|\btarget(?:\s+of|\s+is|\s+was)?)\s+(?:about\s+|around\s+|roughly\s+|~)?$",
     re.I,
 )
+POSSESSIVE = re.compile(r"^(?:our|my|your|the)\s+", re.I)
 RULED_OUT = re.compile(r"\b(?:not|wasn't|was not|isn't|ruled out|fine|healthy|red herring|innocent|ok)\b", re.I)
 
 
@@ -142,11 +144,13 @@ def number_in_role(number: str, gold: cp.Gold, target: str | None) -> bool:
 
 
 def system_in_role(system: str, gold: cp.Gold) -> bool:
-    cited = [s for s in _sentences_citing(gold, tuple(gold.score)) if system.lower() in s.lower()]
-    named = [s for s in _story_sentences(gold.answer.text) if system.lower() in s.lower()]
-    if named and all(RULED_OUT.search(s) for s in named):
-        return False
-    return bool(cited) or not named
+    """A system is said back as part of what broke unless the story only names it to rule it out (and no
+    labeler cites it for the impact, the cause or the mitigation)."""
+    bare = POSSESSIVE.sub("", system).lower()
+    if any(bare in s.lower() for s in _sentences_citing(gold, ("impact", "root_cause", "mitigation"))):
+        return True
+    named = [s for s in _story_sentences(gold.answer.text) if bare in s.lower()]
+    return not (named and all(RULED_OUT.search(s) for s in named))
 
 
 def out_of_role(turn: Turn, gold: cp.Gold, story_assessment: Assessment) -> str | None:
@@ -158,7 +162,8 @@ def out_of_role(turn: Turn, gold: cp.Gold, story_assessment: Assessment) -> str 
             if not number_in_role(number, gold, turn.target):
                 return number
     for system in ent.systems:
-        if len(system) > 3 and system.lower() in q.lower() and not system_in_role(system, gold):
+        bare = POSSESSIVE.sub("", system)
+        if len(bare) > 3 and re.search(rf"(?<!\w){re.escape(bare)}(?!\w)", q, re.I) and not system_in_role(system, gold):
             return system
     if turn.target == "blame":
         blamed = " ".join(_sentences_citing(gold, ("blame",)))
@@ -175,12 +180,15 @@ def asks_covered(turn: Turn, gold: cp.Gold) -> str | None:
     return None
 
 
-def audit(turns: list[Turn], gold: cp.Gold, tally: Tally, tag: str) -> None:
+def audit(turns: list[Turn], gold: cp.Gold, persona: Persona, tally: Tally, tag: str) -> None:
     story_assessment = assessed(gold.answer.text)
+    library = {f.id: f for f in persona.followups}
     asked: list[Turn] = [turns[0]]
     for turn in turns[1:]:
         tally.followups += 1
-        if turn.round is not RoundKind.curveball:
+        used = library.get(turn.question_id or "")
+        challenge = turn.round is RoundKind.curveball or (used is not None and used.round is RoundKind.curveball)
+        if not challenge:
             tally.eligible_a += 1
             hit = asks_covered(turn, gold)
             if hit:
@@ -205,7 +213,7 @@ def main() -> int:
     args = ap.parse_args()
     split = {a.id: a.split for a in cp.load_authors(CORPUS)}
     wanted = ("train", "heldout") if args.split == "both" else (args.split,)
-    catalog = load_catalog()
+    catalog = load_catalog(ROOT)  # this checkout's persona files, whatever an installed package holds
     question = catalog.question("incident-classic")
     engines: dict[str, tuple[Callable, dict[str, Persona]]] = {}
     baseline = load_baseline()
@@ -227,7 +235,7 @@ def main() -> int:
                 for pid in PERSONAS:
                     persona = personas[pid]
                     turns = interview(plan_next, persona, question, g.answer.text, persona.level)
-                    audit(turns, g, tally, f"{g.answer.id}/{pid}")
+                    audit(turns, g, persona, tally, f"{g.answer.id}/{pid}")
             print(f"  {label:16s} follow-ups {tally.followups:4d}   (a) covered {tally.rate(tally.covered, tally.eligible_a)}"
                   f"   (b) out of role {tally.rate(tally.out_of_role, tally.followups)}"
                   f"   (c) repeats {tally.rate(tally.repeats, tally.followups)}")

@@ -125,20 +125,65 @@ class Voice(Strict):
     volume: float = 1.0
 
 
+class CurveballFamily(str, Enum):
+    """The kinds of challenge a curveball makes, each aimed at one part of the candidate's story."""
+
+    counterfactual = "counterfactual"  # the mitigation they used was not available: what then?
+    root_depth = "root_depth"  # one level below the cause they gave: why did the safeguard let it through?
+    credit = "credit"  # what they decided themselves, and what others did
+    detection = "detection"  # without the signal that told them, when would they have known?
+    scale = "scale"  # the same failure at ten times the load, or in more places
+
+
+# the signal whose evidence a family's challenge stands on (it is only asked when that part was told)
+FAMILY_SIGNAL: dict[CurveballFamily, str] = {
+    CurveballFamily.counterfactual: "mitigation",
+    CurveballFamily.root_depth: "root_cause",
+    CurveballFamily.credit: "ownership",
+    CurveballFamily.detection: "detection",
+    CurveballFamily.scale: "impact",
+}
+
+
 class FollowUp(Strict):
     """One follow-up in a persona's library.
 
-    `text` may use placeholders filled from the candidate's own words: {system}, {number},
-    {quote}, {person}. `fallback` is used when a placeholder has nothing to fill it.
+    `text` may use placeholders filled from the candidate's own words: {system} (a system the story names
+    in the part asked about), {number} (a figure the story gives for the damage, never a baseline or a
+    clock time), {quote} (their words from the part asked about), {person} (only someone the evidence
+    names). `fallback` is used when a placeholder has nothing to fill it. A curveball with a `family`
+    challenges the part of the story its family stands on; its `signal` is that part (set from the family).
     """
 
     id: str
     round: RoundKind
     signal: str | None = None  # the rubric signal this presses on
     flag: str | None = None  # or the red flag it challenges
+    family: CurveballFamily | None = None  # curveballs only: the kind of challenge
     text: str
     fallback: str | None = None
     levels: list[Level] = Field(default_factory=list)  # levels this suits; empty means every level
+
+    @model_validator(mode="after")
+    def _family_sets_the_signal(self) -> FollowUp:
+        if self.family is not None:
+            if self.round is not RoundKind.curveball:
+                raise ValueError(f"family {self.family.value!r} is for curveball follow-ups only")
+            anchor = FAMILY_SIGNAL[self.family]
+            if self.signal not in (None, anchor):
+                raise ValueError(f"family {self.family.value!r} challenges {anchor!r}, not {self.signal!r}")
+            self.signal = anchor
+        return self
+
+
+class Timebox(Strict):
+    """How the persona keeps the interview moving (spoken and text modes alike)."""
+
+    opening_seconds: float = Field(default=180.0, gt=0)  # an opening story longer than this gets the cut-in
+    words_per_minute: float = Field(default=150.0, gt=0)  # to judge a typed answer's length by its words
+    short_words: int = Field(default=8, ge=0)  # an answer with fewer words gets one "say more" (0: never)
+    cut_in: str = "Let me stop you there; I want to get to what you did first."
+    say_more: str = "Could you say a bit more about {topic}?"
 
 
 DEFAULT_LEVEL = Level.L5  # the level `grade` and `practice` grade at unless --level says otherwise
@@ -153,6 +198,10 @@ class Persona(Strict):
     level: Level = Level.L5
     voice: Voice = Field(default_factory=Voice)
     rounds: list[RoundKind] = Field(default_factory=lambda: list(ROUND_ORDER))
+    # per round, the signals it presses, biggest gap first on ties; a round not listed uses the engine's
+    # default (e.g. an executive's constraint round presses on customers and cost before the channel)
+    focus: dict[RoundKind, list[str]] = Field(default_factory=dict)
+    timebox: Timebox = Field(default_factory=Timebox)
     greeting: str
     closing: str
     followups: list[FollowUp]

@@ -184,10 +184,14 @@ def test_synthesis_presses_unmeasured_impact(peer, question):
 def test_rank_gaps_documents_the_order():
     a = make({"timeline": 0, "diagnosis": 0, "root_cause": 1, "detection": 2})
     assert [g.target for g in rank_gaps(RoundKind.probe, a, Level.L5)] == list(PROBE_SIGNALS)
-    a = make({"prevention": 3, "impact": 1, "reflection": 0})
+    a = make({"prevention": 2, "impact": 1, "reflection": 0})
     assert [g.target for g in rank_gaps(RoundKind.synthesis, a, Level.L5)] == ["reflection", "impact", "prevention"]
     assert rank_gaps(RoundKind.synthesis, a, Level.staff)[0].target == "prevention"
     assert {g.target for g in rank_gaps(RoundKind.synthesis, a, Level.L5)} == set(SYNTHESIS_SIGNALS)
+    # a signal covered well (3 or more) is no gap outside the curveball, at any level
+    a = make({"prevention": 3, "impact": 1, "reflection": 0})
+    for level in LEVELS:
+        assert [g.target for g in rank_gaps(RoundKind.synthesis, a, level)] == ["reflection", "impact"]
 
 
 # --- the candidate's own words --------------------------------------------------------------
@@ -208,8 +212,9 @@ def test_says_the_candidates_system_back_from_the_interviewers_side(catalog, que
 
 
 def test_refers_to_the_number_the_candidate_named(catalog, question):
-    a = make({"impact": 2, "mitigation": 0, "root_cause": 0, "diagnosis": 0},
-             entities=Entities(numbers=["300 merchants"]))
+    a = make({"impact": 2, "mitigation": 0, "root_cause": 0, "diagnosis": 0, "detection": 0, "ownership": 0},
+             entities=Entities(numbers=["300 merchants"]),
+             evidence={**{s: [] for s in SIGNAL_IDS}, "impact": ["300 merchants could not take payments"]})
     planned = plan(RoundKind.curveball, catalog.persona("bar-raiser"), question, a)
     assert planned.target == "impact"
     assert "300 merchants" in planned.text
@@ -291,7 +296,7 @@ def test_a_follow_up_with_an_unknown_placeholder_and_no_fallback_is_skipped(peer
 
 
 def test_staff_is_asked_about_class_of_incident_prevention(catalog, question):
-    a = make({"prevention": 3, "reflection": 2, "impact": 2})
+    a = make({"prevention": 2, "reflection": 1, "impact": 1})
     for pid in ("peer", "bar-raiser", "exec"):
         persona = catalog.persona(pid)
         staff = plan(RoundKind.synthesis, persona, question, a, Level.staff)
