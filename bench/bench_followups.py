@@ -65,7 +65,7 @@ BASELINE_CUE = re.compile(
     re.I,
 )
 POSSESSIVE = re.compile(r"^(?:our|my|your|the)\s+", re.I)
-RULED_OUT = re.compile(r"\b(?:not|wasn't|was not|isn't|ruled out|fine|healthy|red herring|innocent|ok)\b", re.I)
+RULED_OUT = re.compile(r"\b(?:not|wasn't|was not|isn't|ruled out|fine|healthy|red herring|innocent)\b", re.I)
 
 
 @dataclass

@@ -5,6 +5,7 @@ Everything that crosses a file, a process or an LLM goes through one of these mo
 
 from __future__ import annotations
 
+import string
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Literal
@@ -185,6 +186,17 @@ class Timebox(Strict):
     cut_in: str = "Let me stop you there; I want to get to what you did first."
     say_more: str = "Could you say a bit more about {topic}?"
 
+    @field_validator("say_more")
+    @classmethod
+    def _topic_only(cls, v: str) -> str:
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(v) if name is not None}
+        except ValueError as e:
+            raise ValueError(f"not a valid template ({e})") from None
+        if names != {"topic"}:
+            raise ValueError("must use the {topic} placeholder and no other")
+        return v
+
 
 DEFAULT_LEVEL = Level.L5  # the level `grade` and `practice` grade at unless --level says otherwise
 
@@ -207,6 +219,23 @@ class Persona(Strict):
     followups: list[FollowUp]
     # phrases an LLM persona may use; kept here so the offline persona and the LLM one sound alike
     style_notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _a_plan_that_runs(self) -> Persona:
+        if not self.rounds or self.rounds[0] is not RoundKind.opening:
+            raise ValueError("rounds: the plan must start with the opening round")
+        if RoundKind.opening in self.rounds[1:]:
+            raise ValueError("rounds: the opening round can only come first")
+        if len(self.rounds) < 2:
+            raise ValueError("rounds: the plan needs at least one round after the opening")
+        for kind, signals in self.focus.items():
+            if kind is RoundKind.opening:
+                raise ValueError("focus: the opening round asks the bank question and takes no focus")
+            if kind not in self.rounds:
+                raise ValueError(f"focus: round {kind.value!r} is not in the plan {[r.value for r in self.rounds]}")
+            if not signals:
+                raise ValueError(f"focus: round {kind.value!r} lists no signals")
+        return self
 
 
 class Question(Strict):

@@ -13,8 +13,9 @@ What each round is for, and the gap priority inside it (first match wins). A per
 round's signal list (an executive's constraint round presses on customers and cost first):
 
 - opening: the bank question, as written.
-- probe (the technical failure chain): 1. no timeline yet (timeline below "present") -> ask for one;
-  2. otherwise the lowest-scored of timeline, diagnosis, root_cause, detection (ties in that order).
+- probe (the technical failure chain): 1. no timeline yet (timeline below "present") -> ask for one (unless
+  the persona's focus orders the round); 2. otherwise the lowest-scored of timeline, diagnosis, root_cause,
+  detection (ties in that order).
 - constraint (communication under pressure): the lowest-scored of communication, mitigation, ownership.
 - curveball (challenge the framing): 1. blame heard -> what in the system allowed it; 2. hero -> who else was
   involved; 3. conflation -> separate mitigation, fix and prevention; 4. vague -> ask for concrete specifics;
@@ -212,7 +213,7 @@ def rank_gaps(round_kind: RoundKind, assessment: Assessment, level: Level,
     signals = tuple(focus) if focus else ROUND_SIGNALS.get(round_kind, ())
     gaps: list[Gap] = []
     if round_kind is RoundKind.probe:
-        if "timeline" in signals and _score(assessment, "timeline") < PRESENT_SCORE:
+        if not focus and _score(assessment, "timeline") < PRESENT_SCORE:
             gaps.append(Gap("timeline", "no timeline yet"))
         gaps += _lowest_first(assessment, signals)
     elif round_kind is RoundKind.constraint:

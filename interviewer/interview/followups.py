@@ -157,12 +157,12 @@ def aims_at(fu: FollowUp, target: str) -> bool:
 
 def choose(followups: list[FollowUp], round_kind: RoundKind, target: str, level: Level, values: dict[str, str],
            used: Used) -> tuple[FollowUp, str] | None:
-    """The best unused follow-up for `target` in this round: level-specific first, then a curveball family
-    (grounded in what was said), then ones that can echo the candidate's words, then library order."""
+    """The best unused follow-up for `target` in this round: level-specific first, then ones that can echo
+    the candidate's words, then a curveball family, then library order."""
     options = [f for f in followups if f.round is round_kind and aims_at(f, target) and suits(f, level)]
     ranked = sorted(
         enumerate(options),
-        key=lambda item: (not item[1].levels, item[1].family is None, not fillable(item[1].text, values), item[0]),
+        key=lambda item: (not item[1].levels, not fillable(item[1].text, values), item[1].family is None, item[0]),
     )
     for _, fu in ranked:
         text = render(fu, values)
