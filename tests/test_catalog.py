@@ -144,7 +144,7 @@ def test_every_offline_follow_up_is_one_short_question(catalog):
         elif leak(said) is not None:
             problems.append(f"{where}: praise or grading ({leak(said)!r}): {said}")
         else:
-            why = next((w for i, s in enumerate(sentences) if (w := check_sentence(s, sentences[:i], []))), None)
+            why = next((w for i, s in enumerate(sentences) if (w := check_sentence(s, sentences[:i], [], planned_text=said))), None)
             if why:
                 problems.append(f"{where}: {why}: {said}")
     assert not problems, f"{len(problems)} offline lines break the one-question rule:\n" + "\n".join(problems)

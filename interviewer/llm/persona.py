@@ -5,7 +5,9 @@ persona file, the round's goal, the gap and the transcript so far (passed as del
 
 Streaming and validation, the design: the reply is cut into sentences as it streams, and each sentence is
 checked in code *before* it is yielded (so the voice loop can start speaking the first one at once):
-no praise or grading, no meta talk, the running total within MAX_WORDS, at most MAX_LEADIN statements
+no praise or grading, no meta talk, not speaking as the candidate or narrating the interview ("When the
+interviewer asked ..., I responded with"), no quotation the candidate never said, the running total within
+MAX_WORDS, at most MAX_LEADIN statements
 before the question, and the question still about the incident (it shares a content word with the
 plan, the round's goal, the gap or the candidate's answers) and not a repeat of an earlier one. The
 utterance ends at the first question mark, so exactly one question is asked; anything after it is not
@@ -79,6 +81,59 @@ _LEAKS = re.compile(
     re.I,
 )
 
+# the reply narrates the interview instead of taking part in it ("When the interviewer asked ..., I
+# responded with: ...")
+_NARRATES = re.compile(
+    r"\b(?:the|an|your|this)\s+interviewer\b|\binterviewer\s+(?:asked|said|asks|says)\b"
+    r"|\bI\s+(?:responded|replied|answered)\b|\bmy\s+(?:answer|response|reply)\b|\bin\s+response\s+to\b"
+    r"|\bwhen\s+(?:I\s+was|you\s+were)\s+asked\b|\byou\s+asked\s+me\b|\bthe\s+(?:next|following)\s+question\s+(?:is|was)\b",
+    re.I,
+)
+# the reply speaks as the candidate: "I"/"we" telling what they did in the incident ("We found a new
+# reason", "I rolled back"). The interviewer's own first person ("I'm curious", "I'd like", "I heard you
+# say") is not that.
+_ACTED = (
+    r"\w+ed|found|made|took|told|saw|went|got|ran|wrote|knew|thought|built|sent|spent|kept|lost|began|"
+    r"came|put|set|shut|broke|fixed|brought|caught|chose|gave|held|left|led|paid|rebuilt|rolled|shipped|"
+    r"spoke|stayed|stood|woke|were|was"
+)
+_ASKER_VERBS = r"(?:need|heard|noticed|asked|gathered|followed|understood|wondered|mentioned|wanted|liked|loved)"
+# "were we exposed", "are we protected": a question about the company, asked by an executive, not a story
+_INVERTED = "".join(f"(?<!{aux} )" for aux in ("are", "were", "was", "did", "have", "had", "would", "could", "do"))
+_SPEAKS_AS_CANDIDATE = re.compile(
+    rf"(?<![\w'])(?<!if ){_INVERTED}(?:I|we)\s+(?:(?:then|also|just|finally|first|quickly|eventually|actually|all|both)\s+)?"
+    rf"(?!{_ASKER_VERBS}\b)(?:{_ACTED})\b",
+    re.I,
+)
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]+)(?:[\"\u201d]|$)")
+MIN_QUOTE_WORDS = 2  # a quoted single word ("fix") is a term, not an attribution
+
+
+def speaks_as_candidate(text: str) -> str | None:
+    """The words that narrate the interview or tell the incident as the candidate, if any."""
+    unquoted = _QUOTED.sub('""', text)  # the candidate's own words, quoted back, are theirs to speak
+    m = _NARRATES.search(unquoted) or _SPEAKS_AS_CANDIDATE.search(unquoted)
+    return m.group(0) if m else None
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("'", "")))
+
+
+def invented_quote(text: str, turns: list[Turn], allowed: str = "") -> str | None:
+    """A quotation in `text` that the candidate never said (not in any answer, nor in the planned question)."""
+    said = " " + " ".join(_plain(t.answer) for t in turns) + " "
+    planned = " " + _plain(allowed) + " "
+    for m in _QUOTED.finditer(text):
+        quote = m.group(1).strip().rstrip(".\u2026").removesuffix("..").strip()
+        words = _plain(quote)
+        if len(words.split()) < MIN_QUOTE_WORDS:
+            continue
+        if f" {words} " not in said and f" {words} " not in planned:
+            return quote
+    return None
+
+
 ROUND_GOALS: dict[RoundKind, str] = {
     RoundKind.opening: "invite the candidate to tell the story of one production incident they handled",
     RoundKind.probe: "dig into the technical failure chain: what broke, why, and how they found out",
@@ -151,11 +206,18 @@ def topic_words(planned: PlannedQuestion, turns: list[Turn]) -> set[str]:
     return _stems(" ".join(parts))
 
 
-def check_sentence(sentence: str, spoken: list[str], turns: list[Turn], topic: set[str] | None = None) -> str | None:
+def check_sentence(sentence: str, spoken: list[str], turns: list[Turn], topic: set[str] | None = None,
+                   planned_text: str = "") -> str | None:
     """Why `sentence` may not be said after `spoken`, or None when it may."""
     found = leak(sentence)
     if found:
         return f"it judges or praises the candidate or talks about itself ({found!r})"
+    found = speaks_as_candidate(sentence)
+    if found:
+        return f"it speaks as the candidate or narrates the interview ({found!r}); ask as the interviewer"
+    found = invented_quote(sentence, turns, planned_text)
+    if found:
+        return f"it quotes words the candidate never said ({found!r})"
     total = _words(" ".join([*spoken, sentence]))
     if total > MAX_WORDS:
         return f"it is {total} words long; the limit is {MAX_WORDS}"
@@ -200,7 +262,9 @@ def build_messages(planned: PlannedQuestion, persona: Persona, kept: list[Turn],
         "Say it again in your own voice, keeping its intent; you may refer to the candidate's own words.\n"
         f"Rules: exactly one question; at most {MAX_WORDS} words; at most one short sentence before the "
         "question; never praise, judge, score or hint at how the candidate is doing; do not repeat an earlier "
-        "question. Reply with the words you say and nothing else.\n"
+        "question; speak as the interviewer to the candidate, never as the candidate and never about the "
+        "interview; put in quotation marks only words the candidate actually said. Reply with the words you "
+        "say and nothing else.\n"
         "Then, on a new line, write NOTES: followed by two private lines for yourself, 'strong: ...' (what "
         "was convincing so far) and 'press later: ...' (what to come back to). The candidate never sees them.\n"
         + DATA_RULES.format(tag=tag)
@@ -294,7 +358,7 @@ class LLMPhraser:
                 speech, buffer = speech[consumed:], buffer[consumed:]
                 if not sentence:
                     continue
-                why = check_sentence(sentence, spoken, turns, topic)
+                why = check_sentence(sentence, spoken, turns, topic, planned.text)
                 if why:
                     return why
                 spoken.append(sentence)
@@ -306,7 +370,7 @@ class LLMPhraser:
                 break
         tail = clean_sentence(NOTES_MARKER.split(buffer)[0]) if buffer else ""
         if tail:
-            why = check_sentence(tail, spoken, turns, topic)
+            why = check_sentence(tail, spoken, turns, topic, planned.text)
             if why:
                 return why
             if tail.endswith("?"):
