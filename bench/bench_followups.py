@@ -158,9 +158,9 @@ def out_of_role(turn: Turn, gold: cp.Gold, story_assessment: Assessment) -> str 
     q = turn.question
     ent = story_assessment.entities
     for number in sorted(ent.numbers, key=len, reverse=True):
-        if number and re.search(rf"(?<!\w){re.escape(number)}(?!\w)", q, re.I):
-            if not number_in_role(number, gold, turn.target):
-                return number
+        quoted = number and re.search(rf"(?<!\w){re.escape(number)}(?!\w)", q, re.I)
+        if quoted and not number_in_role(number, gold, turn.target):
+            return number
     for system in ent.systems:
         bare = POSSESSIVE.sub("", system)
         if len(bare) > 3 and re.search(rf"(?<!\w){re.escape(bare)}(?!\w)", q, re.I) and not system_in_role(system, gold):
