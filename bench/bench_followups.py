@@ -64,6 +64,7 @@ BASELINE_CUE = re.compile(
     r"|\bsla\s+(?:of|is|was)|\btarget(?:\s+of|\s+is|\s+was)?)\s+(?:about\s+|around\s+|roughly\s+|~)?$",
     re.I,
 )
+QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]")
 POSSESSIVE = re.compile(r"^(?:our|my|your|the)\s+", re.I)
 RULED_OUT = re.compile(r"\b(?:not|wasn't|was not|isn't|ruled out|fine|healthy|red herring|innocent)\b", re.I)
 
@@ -72,6 +73,8 @@ RULED_OUT = re.compile(r"\b(?:not|wasn't|was not|isn't|ruled out|fine|healthy|re
 class Tally:
     followups: int = 0
     eligible_a: int = 0
+    challenges: int = 0  # curveballs: left out of (a), shown so the share is visible
+    untold: int = 0  # challenges aimed at a part the gold labels say was not told (below 2): shown, not a target
     covered: int = 0
     out_of_role: int = 0
     repeats: int = 0
@@ -155,7 +158,7 @@ def system_in_role(system: str, gold: cp.Gold) -> bool:
 
 def out_of_role(turn: Turn, gold: cp.Gold, story_assessment: Assessment) -> str | None:
     """The number or name quoted outside its role in the story, if any."""
-    q = turn.question
+    q = QUOTED.sub('""', turn.question)  # their own words, quoted whole, keep the role they gave them
     ent = story_assessment.entities
     for number in sorted(ent.numbers, key=len, reverse=True):
         quoted = number and re.search(rf"(?<!\w){re.escape(number)}(?!\w)", q, re.I)
@@ -188,6 +191,9 @@ def audit(turns: list[Turn], gold: cp.Gold, persona: Persona, tally: Tally, tag:
         tally.followups += 1
         used = library.get(turn.question_id or "")
         challenge = turn.round is RoundKind.curveball or (used is not None and used.round is RoundKind.curveball)
+        tally.challenges += challenge
+        if challenge and turn.target in gold.score and gold.score[turn.target] < 2:
+            tally.untold += 1
         if not challenge:
             tally.eligible_a += 1
             hit = asks_covered(turn, gold)
@@ -236,7 +242,7 @@ def main() -> int:
                     persona = personas[pid]
                     turns = interview(plan_next, persona, question, g.answer.text, persona.level)
                     audit(turns, g, persona, tally, f"{g.answer.id}/{pid}")
-            print(f"  {label:16s} follow-ups {tally.followups:4d}   (a) covered {tally.rate(tally.covered, tally.eligible_a)}"
+            print(f"  {label:16s} follow-ups {tally.followups:4d} (challenges {tally.challenges:4d}, on an untold part {tally.untold:3d})   (a) covered {tally.rate(tally.covered, tally.eligible_a)}"
                   f"   (b) out of role {tally.rate(tally.out_of_role, tally.followups)}"
                   f"   (c) repeats {tally.rate(tally.repeats, tally.followups)}")
             for key in "abc":

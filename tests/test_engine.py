@@ -138,9 +138,19 @@ def test_constraint_presses_the_weakest_of_its_signals(peer, question, weakest):
     assert planned.question_id.startswith(f"peer-constraint-{weakest.replace('_', '-')}")
 
 
-def test_constraint_ignores_gaps_outside_its_scope(peer, question):
-    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "prevention": 0, "ownership": 2}))
+def test_constraint_presses_its_own_missing_part_before_other_rounds(peer, question):
+    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "prevention": 0, "ownership": 1}))
     assert planned.target == "ownership"
+
+
+def test_a_part_told_but_thin_waits_behind_what_is_missing_and_a_challenge(peer, question):
+    # ownership is present (2): something missing elsewhere comes first ...
+    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "ownership": 2}))
+    assert planned.target == "timeline"
+    # ... and with nothing missing, the story is challenged (a curveball) before a present part is asked again
+    planned = plan(RoundKind.constraint, peer, question, make({"ownership": 2}))
+    fu = next(f for f in peer.followups if f.id == planned.question_id)
+    assert fu.round is RoundKind.curveball and planned.target != "ownership"
 
 
 @pytest.mark.parametrize("flag", CURVEBALL_FLAGS)

@@ -28,9 +28,11 @@ round's signal list (an executive's constraint round presses on customers and co
   prevention below "present") -> ask what changed; 2. at staff level, prevention that is present but not yet
   solid -> the class-of-incident version; 3. otherwise the lowest-scored of prevention, impact, reflection.
 
-When a round's own signals are all covered, the round asks about the weakest signal still open in any round,
-and when the whole story is covered, it challenges it (a curveball family). A target an earlier turn already
-pressed waits behind every other option (the candidate had nothing more to say about it). Level: follow-ups marked with
+Outside the curveball round the order across those gaps is: a part the round is for that is missing (below
+"present"), then a part missing anywhere in the story (asked with another round's follow-up), then a
+challenge to the story (a curveball family), and only then a part that is present but not yet solid (asking
+for it again risks asking for what was already told). A target an earlier turn already pressed waits behind
+every other option (the candidate had nothing more to say about it). Level: follow-ups marked with
 `levels` are only used at those levels, and are preferred there.
 """
 
@@ -148,10 +150,17 @@ def _plan(round_kind: RoundKind, persona: Persona, question: Question, turns: li
     # when the round's own gaps are covered or exhausted: the weakest signal still open anywhere, then a
     # challenge to the story (a curveball), so a strong story is pressed rather than asked for again
     later = [g for g in _lowest_first(assessment, SIGNAL_IDS) if g.target not in covered]
-    steps: list[tuple[RoundKind, Gap]] = [(round_kind, g) for g in gaps]
-    steps += [(kind, g) for g in later for kind in _rounds_for(g.target, persona)]
-    if round_kind is not RoundKind.curveball:
+    elsewhere = [(kind, g) for g in later for kind in _rounds_for(g.target, persona)]
+    if round_kind is RoundKind.curveball:
+        steps = [(round_kind, g) for g in gaps] + elsewhere
+    else:
+        # what is missing, here then anywhere; then a challenge to the story; a part that is present but
+        # not yet solid only after that (asking for it again risks asking for what was told)
+        own = [(round_kind, g) for g in gaps]
+        steps = [st for st in own if _missing(st[1], assessment)]
+        steps += [st for st in elsewhere if _missing(st[1], assessment)]
         steps += [(RoundKind.curveball, g) for g in rank_gaps(RoundKind.curveball, assessment, level)]
+        steps += [st for st in own + elsewhere if not _missing(st[1], assessment)]
     # a part already pressed once (and still thin: the candidate had no more to say) waits behind the rest
     pressed = {t.target for t in turns if t.target}
     steps.sort(key=lambda step: step[1].target in pressed)
@@ -179,6 +188,12 @@ def _plan(round_kind: RoundKind, persona: Persona, question: Question, turns: li
     gap = Gap(target or GENERAL_CHALLENGE, "no follow-up left")
     return PlannedQuestion(round=round_kind, text=text, question_id=None, target=gap.target,
                            note=_note(assessment, gap, round_kind))
+
+
+def _missing(gap: Gap, assessment: Assessment) -> bool:
+    """A gap the story leaves open: a flag, a signal below "present", or a level rule (staff prevention)."""
+    signal = asks_for(gap.target)
+    return signal is None or _score(assessment, signal) < PRESENT_SCORE or gap.why.startswith("staff")
 
 
 def _rounds_for(signal: str, persona: Persona) -> list[RoundKind]:
