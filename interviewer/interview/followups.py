@@ -18,6 +18,7 @@ import string
 from dataclasses import dataclass
 
 from ..grading.assessment import Assessment
+from ..grading.detectors import time_expressions
 from ..models import FollowUp, Level, RoundKind
 
 PLACEHOLDERS = ("system", "number", "quote", "person")
@@ -41,6 +42,8 @@ RULED_OUT_RX = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_RX = re.compile(r"[^.!?\n]+[.!?]?")
+ACTED_SIGNALS = ("mitigation", "ownership")  # parts of the story that are things the candidate did
+FIRST_PERSON_RX = re.compile(r"\b(?:I|we)\b", re.IGNORECASE)
 # a duration reads less well as "the damage" than a share, a count or money ("30 percent", "1,100 clinics")
 DURATION_RX = re.compile(r"\b(?:ms|milli\w*|s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?)$",
                          re.IGNORECASE)
@@ -127,7 +130,7 @@ def fills_for(target: str, base: dict[str, str], assessment: Assessment, story: 
     if not evidence:
         return {k: v for k, v in base.items() if k != "person"}
     said = " ".join(evidence)
-    out = {**base, "quote": short(evidence[0])}
+    out = {**base, "quote": short(most_specific(evidence, target, assessment))}
     systems = [n for n in assessment.entities.systems if n.strip() and n in said and not ruled_out(n, story)]
     if systems:
         out["system"] = second_person(systems[0])
@@ -140,6 +143,16 @@ def fills_for(target: str, base: dict[str, str], assessment: Assessment, story: 
     else:
         out.pop("person", None)
     return out
+
+
+def most_specific(evidence: list[str], target: str, assessment: Assessment) -> str:
+    """The evidence sentence most particular to `target`: the one the grader cites for the fewest other
+    signals ("I checked the registry" is diagnosis as much as mitigation; "I paused the campaign" is not).
+    For what the candidate did (mitigation, ownership), a sentence where they are the ones acting first."""
+    def rank(quote: str) -> tuple[int, bool]:
+        shared = sum(quote in quotes for sid, quotes in assessment.evidence.items() if sid != target)
+        return shared, target in ACTED_SIGNALS and not FIRST_PERSON_RX.search(quote)
+    return min(evidence, key=rank)  # the first of the best, in the grader's order
 
 
 # --- choosing and rendering ---------------------------------------------------------------------
@@ -200,14 +213,25 @@ def second_person(name: str) -> str:
 
 
 def short(quote: str) -> str:
-    """A phrase short enough to say back: the whole quote, its first clause, or its first words."""
+    """A phrase short enough to say back: the whole quote, its first clause that says more than when it
+    happened ("The same afternoon, I rolled back the config ..." -> "I rolled back the config ..."), or its
+    first words."""
     words = quote.strip().strip("\"'").split()
     if len(words) <= MAX_QUOTE_WORDS:
         return " ".join(words).rstrip(".,;:!?")
-    clause = re.split(r"[,;:]\s|\s[-\u2013\u2014]\s", " ".join(words), maxsplit=1)[0].split()
-    if MIN_CLAUSE_WORDS <= len(clause) <= MAX_QUOTE_WORDS:
-        return " ".join(clause).rstrip(".,;:!?")
+    for clause in re.split(r"[,;:]\s|\s[-\u2013\u2014]\s", " ".join(words)):
+        if MIN_CLAUSE_WORDS <= len(clause.split()) <= MAX_QUOTE_WORDS and not _only_a_time(clause):
+            return clause.strip().rstrip(".,;:!?")
+        if not _only_a_time(clause):
+            break  # the first clause that says something is too long or too short: cut at a word boundary
     return " ".join(words[:MAX_QUOTE_WORDS]).rstrip(".,;:!?") + "..."
+
+
+def _only_a_time(clause: str) -> bool:
+    rest = clause
+    for hit in time_expressions(clause):
+        rest = rest.replace(hit.of(clause), " ")
+    return len(re.findall(r"\w+", rest)) <= 1  # "The same afternoon", "At 09:12 on a Tuesday"
 
 
 def clean(text: str) -> str:
