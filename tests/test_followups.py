@@ -179,3 +179,15 @@ def test_the_exec_skips_the_technical_probe_and_presses_on_customers(catalog, qu
     assert len(constraint) == 2
     on_customers = [t for t in constraint if t.target == "impact"]
     assert on_customers and any(w in on_customers[0].question.lower() for w in ("customer", "risk", "cost"))
+
+
+def test_the_quote_is_the_sentence_most_particular_to_the_part_challenged():
+    from interviewer.interview.followups import most_specific, short
+    both = "I checked the model registry and saw the new model."
+    own = "So I paused the campaign by hand."
+    a = make(evidence={"mitigation": [both, own], "diagnosis": [both]})
+    assert most_specific([both, own], "mitigation", a) == own
+    # a first clause that only says when is skipped; a long clause is cut at a word boundary
+    assert short("The same afternoon, I rolled back the config and paused the pipeline.") == \
+        "I rolled back the config and paused the pipeline"
+    assert short("I fixed it myself, I stayed up all night and saved the day alone.") == "I fixed it myself"
