@@ -188,6 +188,8 @@ def test_the_quote_is_the_sentence_most_particular_to_the_part_challenged():
     a = make(evidence={"mitigation": [both, own], "diagnosis": [both]})
     assert most_specific([both, own], "mitigation", a) == own
     # a first clause that only says when is skipped; a long clause is cut at a word boundary
-    assert short("The same afternoon, I rolled back the config and paused the pipeline.") == \
-        "I rolled back the config and paused the pipeline"
+    assert short("The same afternoon, I rolled back the config and paused the pipeline until it shipped.") == \
+        "I rolled back the config and paused the pipeline until it shipped"
+    assert short("The same afternoon, I rolled back the config and paused every pipeline until the fix had "
+                 "shipped to all regions.") == "I rolled back the config and paused every pipeline until the fix had..."
     assert short("I fixed it myself, I stayed up all night and saved the day alone.") == "I fixed it myself"

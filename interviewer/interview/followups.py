@@ -220,10 +220,13 @@ def short(quote: str) -> str:
     if len(words) <= MAX_QUOTE_WORDS:
         return " ".join(words).rstrip(".,;:!?")
     for clause in re.split(r"[,;:]\s|\s[-\u2013\u2014]\s", " ".join(words)):
-        if MIN_CLAUSE_WORDS <= len(clause.split()) <= MAX_QUOTE_WORDS and not _only_a_time(clause):
-            return clause.strip().rstrip(".,;:!?")
-        if not _only_a_time(clause):
-            break  # the first clause that says something is too long or too short: cut at a word boundary
+        if _only_a_time(clause):
+            continue
+        if len(clause.split()) >= MIN_CLAUSE_WORDS:
+            words = clause.split()  # the first clause that says something, cut at a word boundary if long
+            if len(words) <= MAX_QUOTE_WORDS:
+                return " ".join(words).rstrip(".,;:!?")
+        break
     return " ".join(words[:MAX_QUOTE_WORDS]).rstrip(".,;:!?") + "..."
 
 
