@@ -191,5 +191,5 @@ def test_the_quote_is_the_sentence_most_particular_to_the_part_challenged():
     assert short("The same afternoon, I rolled back the config and paused the pipeline until it shipped.") == \
         "I rolled back the config and paused the pipeline until it shipped"
     assert short("The same afternoon, I rolled back the config and paused every pipeline until the fix had "
-                 "shipped to all regions.") == "I rolled back the config and paused every pipeline until the fix had..."
+                 "shipped to all regions.") == "I rolled back the config and paused every pipeline until the fix..."
     assert short("I fixed it myself, I stayed up all night and saved the day alone.") == "I fixed it myself"
