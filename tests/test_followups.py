@@ -193,3 +193,13 @@ def test_the_quote_is_the_sentence_most_particular_to_the_part_challenged():
     assert short("The same afternoon, I rolled back the config and paused every pipeline until the fix had "
                  "shipped to all regions.") == "I rolled back the config and paused every pipeline until the fix..."
     assert short("I fixed it myself, I stayed up all night and saved the day alone.") == "I fixed it myself"
+
+
+def test_a_count_is_not_said_back_as_a_system_and_the_first_impact_figure_leads():
+    from interviewer.interview.followups import fills
+    a = make(evidence={"impact": ["The panel was unusable for 25 minutes.", "25% was a number from elsewhere."]},
+             entities=Entities(systems=["300 services", "the customer panel"], numbers=["25%", "25 minutes",
+                                                                                       "300 services"]))
+    values = fills(a, "")
+    assert values["system"] == "the customer panel"
+    assert values["number"] == "25 minutes"

@@ -86,7 +86,8 @@ def is_time_point(number: str, text: str) -> bool:
 
 def damage_numbers(assessment: Assessment) -> list[str]:
     """Quantities the impact evidence gives as the damage (not baselines, limits or points in time)."""
-    said = " ".join(assessment.evidence.get("impact") or [])
+    evidence = assessment.evidence.get("impact") or []
+    said = " ".join(evidence)
     times = " ".join(assessment.time_anchors).lower()
     out = []
     for n in assessment.entities.numbers:
@@ -94,7 +95,16 @@ def damage_numbers(assessment: Assessment) -> list[str]:
         if not n or n not in said or is_baseline(n, said) or is_time_point(n, said) or n.lower() in times:
             continue
         out.append(n)
-    return sorted(out, key=lambda n: bool(DURATION_RX.search(n)))  # stable: story order otherwise
+    # the grader's first impact sentence first; inside one sentence a share or a count before a duration
+    first = {n: next(i for i, q in enumerate(evidence) if n in q) for n in out}
+    return sorted(out, key=lambda n: (first[n], bool(DURATION_RX.search(n))))
+
+
+def is_a_system(name: str, assessment: Assessment) -> bool:
+    """A named system, not a count the detectors also read as one ("300 services")."""
+    name = name.strip()
+    return bool(name) and not name[0].isdigit() and not any(name in n or n in name
+                                                            for n in assessment.entities.numbers if n.strip())
 
 
 def ruled_out(system: str, story: str) -> bool:
@@ -107,7 +117,7 @@ def fills(assessment: Assessment, story: str) -> dict[str, str]:
     """Placeholder values from the candidate's own words, each only in its role (see the module docstring)."""
     ent = assessment.entities
     out: dict[str, str] = {}
-    systems = [s for s in ent.systems if s.strip() and not ruled_out(s, story)]
+    systems = [s for s in ent.systems if is_a_system(s, assessment) and not ruled_out(s, story)]
     if systems:
         out["system"] = second_person(systems[0])
     damage = damage_numbers(assessment)
@@ -131,7 +141,8 @@ def fills_for(target: str, base: dict[str, str], assessment: Assessment, story: 
         return {k: v for k, v in base.items() if k != "person"}
     said = " ".join(evidence)
     out = {**base, "quote": short(most_specific(evidence, target, assessment))}
-    systems = [n for n in assessment.entities.systems if n.strip() and n in said and not ruled_out(n, story)]
+    systems = [n for n in assessment.entities.systems
+               if is_a_system(n, assessment) and n in said and not ruled_out(n, story)]
     if systems:
         out["system"] = second_person(systems[0])
     numbers = [n for n in damage_numbers(assessment) if n in said]
