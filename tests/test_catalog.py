@@ -17,7 +17,7 @@ from interviewer.llm.persona import MAX_LEADIN, MAX_WORDS, check_sentence, leak
 from interviewer.models import SIGNAL_IDS, Level, RoundKind
 
 PLACEHOLDERS = {"system", "number", "quote", "person"}
-# what the engine fills placeholders with, at a typical length (see engine._fills: a quote is cut to <= 12 words)
+# what the engine fills placeholders with, at a typical length (see followups.fills: a quote is cut to <= 12 words)
 SAMPLE_FILLS = {
     "system": "the checkout API",
     "number": "30 percent",
