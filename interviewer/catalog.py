@@ -149,6 +149,11 @@ def _check_references(cat: Catalog) -> None:
                 raise CatalogError(f"{where}: unknown signal {fu.signal!r}")
             if fu.flag and fu.flag not in flag_ids:
                 raise CatalogError(f"{where}: unknown flag {fu.flag!r}")
+        for kind, signals in p.focus.items():
+            bad = [s for s in signals if s not in signal_ids]
+            if bad:
+                raise CatalogError(f"{cat.sources[f'persona:{p.id}']}: focus of the {kind.value} round: "
+                                   f"unknown signals {bad}")
     for q in cat.questions.values():
         bad = [c for c in q.competencies if c not in signal_ids]
         if bad:

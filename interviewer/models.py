@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .persona_plan import FAMILY_SIGNAL, CurveballFamily, Timebox
+
 SIGNAL_IDS: tuple[str, ...] = (
     "impact",
     "detection",
@@ -128,17 +130,32 @@ class Voice(Strict):
 class FollowUp(Strict):
     """One follow-up in a persona's library.
 
-    `text` may use placeholders filled from the candidate's own words: {system}, {number},
-    {quote}, {person}. `fallback` is used when a placeholder has nothing to fill it.
+    `text` may use placeholders filled from the candidate's own words: {system} (a system the story names
+    in the part asked about), {number} (a figure the story gives for the damage, never a baseline or a
+    clock time), {quote} (their words from the part asked about), {person} (only someone the evidence
+    names). `fallback` is used when a placeholder has nothing to fill it. A curveball with a `family`
+    challenges the part of the story its family stands on; its `signal` is that part (set from the family).
     """
 
     id: str
     round: RoundKind
     signal: str | None = None  # the rubric signal this presses on
     flag: str | None = None  # or the red flag it challenges
+    family: CurveballFamily | None = None  # curveballs only: the kind of challenge
     text: str
     fallback: str | None = None
     levels: list[Level] = Field(default_factory=list)  # levels this suits; empty means every level
+
+    @model_validator(mode="after")
+    def _family_sets_the_signal(self) -> FollowUp:
+        if self.family is not None:
+            if self.round is not RoundKind.curveball:
+                raise ValueError(f"family {self.family.value!r} is for curveball follow-ups only")
+            anchor = FAMILY_SIGNAL[self.family]
+            if self.signal not in (None, anchor):
+                raise ValueError(f"family {self.family.value!r} challenges {anchor!r}, not {self.signal!r}")
+            self.signal = anchor
+        return self
 
 
 DEFAULT_LEVEL = Level.L5  # the level `grade` and `practice` grade at unless --level says otherwise
@@ -153,11 +170,32 @@ class Persona(Strict):
     level: Level = Level.L5
     voice: Voice = Field(default_factory=Voice)
     rounds: list[RoundKind] = Field(default_factory=lambda: list(ROUND_ORDER))
+    # per round, the signals it presses, biggest gap first on ties; a round not listed uses the engine's
+    # default (e.g. an executive's constraint round presses on customers and cost before the channel)
+    focus: dict[RoundKind, list[str]] = Field(default_factory=dict)
+    timebox: Timebox = Field(default_factory=Timebox)
     greeting: str
     closing: str
     followups: list[FollowUp]
     # phrases an LLM persona may use; kept here so the offline persona and the LLM one sound alike
     style_notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _a_plan_that_runs(self) -> Persona:
+        if not self.rounds or self.rounds[0] is not RoundKind.opening:
+            raise ValueError("rounds: the plan must start with the opening round")
+        if RoundKind.opening in self.rounds[1:]:
+            raise ValueError("rounds: the opening round can only come first")
+        if len(self.rounds) < 2:
+            raise ValueError("rounds: the plan needs at least one round after the opening")
+        for kind, signals in self.focus.items():
+            if kind is RoundKind.opening:
+                raise ValueError("focus: the opening round asks the bank question and takes no focus")
+            if kind not in self.rounds:
+                raise ValueError(f"focus: round {kind.value!r} is not in the plan {[r.value for r in self.rounds]}")
+            if not signals:
+                raise ValueError(f"focus: round {kind.value!r} lists no signals")
+        return self
 
 
 class Question(Strict):
@@ -296,99 +334,6 @@ class GradeReport(BaseModel):
 
     def flag_ids(self) -> list[str]:
         return [f.id for f in self.flags]
-
-
-# --- the session log ---------------------------------------------------------------------
-
-
-class SessionStarted(BaseModel):
-    type: Literal["session_started"] = "session_started"
-    at: datetime = Field(default_factory=utcnow)
-    meta: SessionMeta
-
-
-class TurnCompleted(BaseModel):
-    type: Literal["turn"] = "turn"
-    at: datetime = Field(default_factory=utcnow)
-    turn: Turn
-
-
-class Graded(BaseModel):
-    type: Literal["graded"] = "graded"
-    at: datetime = Field(default_factory=utcnow)
-    version: int = 1
-    report: GradeReport
-
-
-class SessionEnded(BaseModel):
-    type: Literal["session_ended"] = "session_ended"
-    at: datetime = Field(default_factory=utcnow)
-    reason: Literal["completed", "quit", "interrupted", "error"] = "completed"
-    detail: str | None = None
-
-
-Event = SessionStarted | TurnCompleted | Graded | SessionEnded
-
-
-# --- retries (`practice --retry`: a drill at one signal, an attempt in the same log) and self-ratings ---
-
-
-class AttemptStarted(BaseModel):  # attempt n at `signal`, its answers in place of turn `replaces` (or added)
-    type: Literal["attempt_started"] = "attempt_started"
-    at: datetime = Field(default_factory=utcnow)
-    attempt: int = Field(ge=1)
-    signal: str
-    replaces: int | None = None
-    before_version: int | None = None  # the grade version the attempt sets out to improve
-
-
-class AttemptTurn(BaseModel):
-    type: Literal["attempt_turn"] = "attempt_turn"
-    at: datetime = Field(default_factory=utcnow)
-    attempt: int = Field(ge=1)
-    turn: Turn
-
-
-class AttemptFinished(BaseModel):
-    type: Literal["attempt_finished"] = "attempt_finished"
-    at: datetime = Field(default_factory=utcnow)
-    attempt: int = Field(ge=1)
-    reason: Literal["completed", "quit", "interrupted", "error"] = "completed"
-    version: int | None = None  # the grade version it produced (the `graded` event just before)
-
-
-class SelfRated(BaseModel):  # the candidate's own 1-5, asked before the grade is shown (attempt 0: the interview)
-    type: Literal["self_rated"] = "self_rated"
-    at: datetime = Field(default_factory=utcnow)
-    rating: int = Field(ge=1, le=5)
-    attempt: int = 0
-
-
-class Attempt(BaseModel):  # a retry as read back from the log
-    attempt: int
-    signal: str
-    replaces: int | None = None
-    before_version: int | None = None
-    turns: list[Turn] = Field(default_factory=list)
-    finished: AttemptFinished | None = None
-    self_rating: int | None = None
-    version = property(lambda self: self.finished.version if self.finished is not None else None)  # its grade's
-
-
-class Session(BaseModel):
-    """A session as read back from its log."""
-
-    meta: SessionMeta
-    turns: list[Turn] = Field(default_factory=list)
-    grades: list[GradeReport] = Field(default_factory=list)
-    ended: SessionEnded | None = None
-    warnings: list[str] = Field(default_factory=list)  # e.g. a torn last line from a crash
-    attempts: list[Attempt] = Field(default_factory=list)  # retries (`practice --retry`), in order
-    self_rating: int | None = None  # the candidate's own 1-5 rating of the interview
-
-    @property
-    def answered(self) -> list[Turn]:
-        return [t for t in self.turns if not t.skipped]
 
 
 def candidate_text(turns: list[Turn]) -> str:

@@ -17,7 +17,7 @@ from interviewer.llm.persona import MAX_LEADIN, MAX_WORDS, check_sentence, leak
 from interviewer.models import SIGNAL_IDS, Level, RoundKind
 
 PLACEHOLDERS = {"system", "number", "quote", "person"}
-# what the engine fills placeholders with, at a typical length (see engine._fills: a quote is cut to <= 12 words)
+# what the engine fills placeholders with, at a typical length (see followups.fills: a quote is cut to <= 12 words)
 SAMPLE_FILLS = {
     "system": "the checkout API",
     "number": "30 percent",
@@ -65,8 +65,20 @@ def test_three_distinct_personas_with_peer_as_default(catalog):
     assert len({p.voice.rate for p in personas}) == len(personas)
     assert len({p.tone for p in personas}) == len(personas)
     for p in personas:
-        assert p.rounds == list(RoundKind), p.id
+        assert p.rounds[0] is RoundKind.opening, p.id
         assert p.greeting.strip() and p.closing.strip()
+
+
+def test_personas_differ_in_plan_not_only_wording(catalog):
+    peer, bar, exec_ = (catalog.persona(p) for p in ("peer", "bar-raiser", "exec"))
+    assert len({tuple(p.rounds) for p in (peer, bar, exec_)}) == 3, "every persona walks the same plan"
+    assert peer.rounds == list(RoundKind)
+    assert bar.rounds.count(RoundKind.probe) == 2, "the bar-raiser spends two rounds on the failure chain"
+    assert RoundKind.probe not in exec_.rounds, "the exec skips the deep technical probe"
+    # ...and presses on customers and cost in the rounds it keeps
+    assert exec_.focus[RoundKind.constraint][0] == "impact"
+    assert any(f.round is RoundKind.constraint and f.signal == "impact" for f in exec_.followups)
+    assert len({p.timebox.opening_seconds for p in (peer, bar, exec_)}) == 3
 
 
 @pytest.mark.parametrize("persona_id", ["peer", "bar-raiser", "exec"])
@@ -132,7 +144,7 @@ def test_every_offline_follow_up_is_one_short_question(catalog):
         elif leak(said) is not None:
             problems.append(f"{where}: praise or grading ({leak(said)!r}): {said}")
         else:
-            why = next((w for i, s in enumerate(sentences) if (w := check_sentence(s, sentences[:i], []))), None)
+            why = next((w for i, s in enumerate(sentences) if (w := check_sentence(s, sentences[:i], [], planned_text=said))), None)
             if why:
                 problems.append(f"{where}: {why}: {said}")
     assert not problems, f"{len(problems)} offline lines break the one-question rule:\n" + "\n".join(problems)
@@ -206,3 +218,58 @@ def test_cli_reports_a_broken_user_file_clearly(tmp_path):
     assert r.returncode == 2
     assert "broken.yaml" in r.stderr and "not valid YAML" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# --- the persona's plan ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"rounds": ["probe", "synthesis"]}, "the plan must start with the opening round"),
+    ({"rounds": ["opening"]}, "at least one round after the opening"),
+    ({"rounds": ["opening", "probe", "opening"]}, "the opening round can only come first"),
+    ({"rounds": ["opening", "prob"]}, "rounds.1"),
+    ({"focus": {"curveball": ["impact"]}, "rounds": ["opening", "probe"]}, "round 'curveball' is not in the plan"),
+    ({"focus": {"probe": []}}, "round 'probe' lists no signals"),
+    ({"timebox": {"say_more": "Tell me more about {subject}."}}, "must use the {topic} placeholder"),
+    ({"timebox": {"opening_seconds": 0}}, "timebox.opening_seconds"),
+])
+def test_a_broken_plan_is_rejected_with_the_file_and_the_reason(tmp_path, changes, message):
+    _write(tmp_path, "personas", "plan.yaml", _persona_yaml(id="plan", **changes))
+    with pytest.raises(CatalogError, match=re.escape("plan.yaml: invalid persona: ")) as err:
+        load_catalog(tmp_path)
+    assert message in str(err.value)
+
+
+def test_an_unknown_signal_in_a_focus_is_rejected(tmp_path):
+    _write(tmp_path, "personas", "plan.yaml", _persona_yaml(id="plan", focus={"probe": ["root_cause", "rootcause"]}))
+    with pytest.raises(CatalogError, match=r"plan.yaml: focus of the probe round: unknown signals \['rootcause'\]"):
+        load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"round": "probe"}, "family 'counterfactual' is for curveball follow-ups only"),
+    ({"signal": "impact"}, "family 'counterfactual' challenges 'mitigation', not 'impact'"),
+    ({"family": "hunch"}, "family"),
+])
+def test_a_curveball_family_must_fit_its_follow_up(tmp_path, change, message):
+    data = _persona_yaml(id="fam")
+    fu = next(f for f in data["followups"] if f["id"] == "peer-curveball-counterfactual")
+    fu.update(change)
+    _write(tmp_path, "personas", "fam.yaml", data)
+    with pytest.raises(CatalogError, match="fam.yaml: invalid persona") as err:
+        load_catalog(tmp_path)
+    assert message in str(err.value)
+
+
+def test_the_cli_names_a_broken_plan_in_one_line(tmp_path):
+    _write(tmp_path, "personas", "plan.yaml", _persona_yaml(id="plan", rounds=["synthesis"]))
+    r = run_cli("personas", "--data-dir", str(tmp_path))
+    assert r.returncode == 2
+    assert "plan.yaml" in r.stderr and "must start with the opening round" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_every_curveball_family_is_in_every_built_in_persona(catalog):
+    from interviewer.models import CurveballFamily
+    for p in catalog.personas.values():
+        assert {f.family for f in p.followups if f.family} == set(CurveballFamily), p.id

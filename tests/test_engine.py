@@ -138,9 +138,19 @@ def test_constraint_presses_the_weakest_of_its_signals(peer, question, weakest):
     assert planned.question_id.startswith(f"peer-constraint-{weakest.replace('_', '-')}")
 
 
-def test_constraint_ignores_gaps_outside_its_scope(peer, question):
-    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "prevention": 0, "ownership": 2}))
+def test_constraint_presses_its_own_missing_part_before_other_rounds(peer, question):
+    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "prevention": 0, "ownership": 1}))
     assert planned.target == "ownership"
+
+
+def test_a_part_told_but_thin_waits_behind_what_is_missing_and_a_challenge(peer, question):
+    # ownership is present (2): something missing elsewhere comes first ...
+    planned = plan(RoundKind.constraint, peer, question, make({"timeline": 0, "ownership": 2}))
+    assert planned.target == "timeline"
+    # ... and with nothing missing, the story is challenged (a curveball) before a present part is asked again
+    planned = plan(RoundKind.constraint, peer, question, make({"ownership": 2}))
+    fu = next(f for f in peer.followups if f.id == planned.question_id)
+    assert fu.round is RoundKind.curveball and planned.target != "ownership"
 
 
 @pytest.mark.parametrize("flag", CURVEBALL_FLAGS)
@@ -184,10 +194,14 @@ def test_synthesis_presses_unmeasured_impact(peer, question):
 def test_rank_gaps_documents_the_order():
     a = make({"timeline": 0, "diagnosis": 0, "root_cause": 1, "detection": 2})
     assert [g.target for g in rank_gaps(RoundKind.probe, a, Level.L5)] == list(PROBE_SIGNALS)
-    a = make({"prevention": 3, "impact": 1, "reflection": 0})
+    a = make({"prevention": 2, "impact": 1, "reflection": 0})
     assert [g.target for g in rank_gaps(RoundKind.synthesis, a, Level.L5)] == ["reflection", "impact", "prevention"]
     assert rank_gaps(RoundKind.synthesis, a, Level.staff)[0].target == "prevention"
     assert {g.target for g in rank_gaps(RoundKind.synthesis, a, Level.L5)} == set(SYNTHESIS_SIGNALS)
+    # a signal covered well (3 or more) is no gap outside the curveball, at any level
+    a = make({"prevention": 3, "impact": 1, "reflection": 0})
+    for level in LEVELS:
+        assert [g.target for g in rank_gaps(RoundKind.synthesis, a, level)] == ["reflection", "impact"]
 
 
 # --- the candidate's own words --------------------------------------------------------------
@@ -208,8 +222,9 @@ def test_says_the_candidates_system_back_from_the_interviewers_side(catalog, que
 
 
 def test_refers_to_the_number_the_candidate_named(catalog, question):
-    a = make({"impact": 2, "mitigation": 0, "root_cause": 0, "diagnosis": 0},
-             entities=Entities(numbers=["300 merchants"]))
+    a = make({"impact": 2, "mitigation": 0, "root_cause": 0, "diagnosis": 0, "detection": 0, "ownership": 0},
+             entities=Entities(numbers=["300 merchants"]),
+             evidence={**{s: [] for s in SIGNAL_IDS}, "impact": ["300 merchants could not take payments"]})
     planned = plan(RoundKind.curveball, catalog.persona("bar-raiser"), question, a)
     assert planned.target == "impact"
     assert "300 merchants" in planned.text
@@ -291,7 +306,7 @@ def test_a_follow_up_with_an_unknown_placeholder_and_no_fallback_is_skipped(peer
 
 
 def test_staff_is_asked_about_class_of_incident_prevention(catalog, question):
-    a = make({"prevention": 3, "reflection": 2, "impact": 2})
+    a = make({"prevention": 2, "reflection": 1, "impact": 1})
     for pid in ("peer", "bar-raiser", "exec"):
         persona = catalog.persona(pid)
         staff = plan(RoundKind.synthesis, persona, question, a, Level.staff)

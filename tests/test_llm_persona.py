@@ -212,3 +212,66 @@ def test_sentence_rules() -> None:
         assert leak(praise), praise
     assert parse_notes("- strong: clear impact\n* Press later: the canary\nnoise") == (["clear impact"],
                                                                                        ["the canary"])
+
+
+# --- speaking as the interviewer, about what the candidate said -------------------------------
+
+ISSUE_REPLY = ('When the interviewer asked about your changes after service ended, I responded with: "We found a new '
+               'reason to change our load testing process. The story kind of ends when things came back up. What '
+               'did the team change in the weeks after?')
+
+
+@pytest.mark.parametrize("bad", [
+    'When the interviewer asked about your changes after service ended, I responded with: "We found a new reason.',
+    "The interviewer wants to know what changed. What did you change?",
+    "In response to your question, what did the team change?",
+    "My answer would be the rollback. What did you try first?",
+    "We found a new reason to change our load testing process.",
+    "I rolled back the deploy and the errors stopped.",
+    "Then we quickly restarted the pods. What happened next?",
+])
+def test_speaking_as_the_candidate_or_narrating_is_a_broken_rule(bad: str) -> None:
+    why = check_sentence(bad, [], earlier_turns())
+    assert why and ("speaks as the candidate" in why or "never said" in why), bad
+
+
+@pytest.mark.parametrize("bad", [
+    'You said "the cache was cold". What did you check first?',  # never said
+    "You said \u201cwe paged the database team\u201d. Who answered?",
+    'You said "I rolled back the whole cluster". Why the cluster?',  # close to, but not, their words
+])
+def test_a_quotation_the_candidate_never_said_is_a_broken_rule(bad: str) -> None:
+    why = check_sentence(bad, [], earlier_turns())
+    assert why and "never said" in why, bad
+
+
+@pytest.mark.parametrize("fine", [
+    'You said "I rolled back the deploy". What made you choose that?',  # their words, quoted back
+    'You said "30 percent of users". How was that counted?',
+    "I'm curious, what did you check first?",
+    "I heard you mention a rollback. What made you choose it?",
+    "I'd like to understand the timing. When were you paged?",
+    "I need specifics. Which service was it?",
+    "If I fired them tomorrow, would this stop happening?",
+    "Were we exposed for a while afterwards?",
+    'You keep saying "fix". Which fix do you mean?',  # one word: a term, not an attribution
+])
+def test_the_interviewers_own_voice_and_true_quotes_pass(fine: str) -> None:
+    assert check_sentence(fine, [], earlier_turns()) is None, fine
+
+
+def test_a_quote_the_offline_plan_carries_may_be_kept() -> None:
+    plan = 'You said "nobody owned the intermediates". Why did nobody own them?'
+    assert check_sentence(plan, [], earlier_turns(), planned_text=plan) is None
+    assert "never said" in (check_sentence(plan, [], earlier_turns()) or "")
+
+
+def test_the_narrating_reply_from_the_issue_is_never_spoken(fault_server: FaultServer) -> None:
+    fault_server.default = Fault("ok", ISSUE_REPLY)
+    pieces, phraser, _ = phrase(fault_server)
+    assert pieces == [PLANNED] and phraser.name == "offline"
+    assert "speaks as the candidate" in (phraser.last_problem or "")
+    retry = fault_server.chat_requests()[1].body["messages"][-1]["content"]
+    assert "speaks as the candidate" in retry  # the re-ask says what was wrong
+    system = fault_server.chat_requests()[0].body["messages"][0]["content"]
+    assert "never as the candidate" in system and "quotation marks only words the candidate actually said" in system

@@ -24,17 +24,9 @@ from session_helpers import STRONG, make_session
 from interviewer.durable import write_wav
 from interviewer.errors import InterviewerError
 from interviewer.grading import OfflineGrader
-from interviewer.models import (
-    Graded,
-    Level,
-    RoundKind,
-    SessionEnded,
-    SessionMeta,
-    SessionStarted,
-    Turn,
-    TurnCompleted,
-)
+from interviewer.models import Level, RoundKind, SessionMeta, Turn
 from interviewer.report.markdown import render_markdown
+from interviewer.session_log import Graded, SessionEnded, SessionStarted, TurnCompleted
 from interviewer.sessions import LOG_NAME, SessionStore, resumable
 
 HOSTILE = '<script>alert(1)</script> and <img src=x onerror="alert(2)"> & more'

@@ -245,7 +245,7 @@ def test_replay_audio_without_a_device_says_so(catalog, store, tmp_path):
 
 def test_resume_continues_an_interrupted_session(catalog, store):
     with pytest.raises(KeyboardInterrupt):
-        make_session(catalog, store, STRONG, interrupt_after=2)
+        make_session(catalog, store, STRONG, persona="peer", interrupt_after=2)  # five rounds, five answers
     (sid,) = SessionStore(store).ids()
     before = read_session(store / sid)
     assert len(before.turns) == 2 and before.ended and before.ended.reason == "interrupted"
@@ -265,7 +265,7 @@ def test_resume_continues_an_interrupted_session(catalog, store):
 
 
 def test_resume_after_a_crash_mid_write(catalog, store):
-    res = make_session(catalog, store, STRONG, quit_after=3)
+    res = make_session(catalog, store, STRONG, persona="peer", quit_after=3)  # five rounds, five answers
     log = res.folder / LOG_NAME
     lines = log.read_text().splitlines(keepends=True)
     # keep session_started and the first three turns; cut the last turn's line in half (as SIGKILL can)

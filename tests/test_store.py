@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 
 from interviewer.errors import SessionError
-from interviewer.models import (
-    Level,
-    RoundKind,
-    SessionEnded,
-    SessionMeta,
-    SessionStarted,
-    Turn,
-    TurnCompleted,
-)
+from interviewer.models import Level, RoundKind, SessionMeta, Turn
+from interviewer.session_log import SessionEnded, SessionStarted, TurnCompleted
 from interviewer.sessions import LOG_NAME, SessionStore, read_session, write_atomic
 
 

@@ -3,6 +3,8 @@
 The stages are behind small seams so text, voice and file-driven modes, and the offline and LLM personas,
 all run the same loop:
 - the round engine (`engine.plan_next`, pure) decides the round, the gap to press and an offline phrasing;
+- the timebox (`timebox`, pure) cuts in after an opening story past the persona's limit (said before the next
+  question) and asks once to "say more" after a very short answer;
 - a `Phraser` turns that plan into the words the persona says (offline: the plan's text; LLM: streamed);
 - a `Channel` delivers the words to the candidate and returns their answer (terminal, voice, audio files);
 - the `SessionWriter` fsyncs every finished turn before the next question is asked;
@@ -13,28 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from .. import __version__
 from ..grading import assess
-from ..models import (
-    Graded,
-    GradeReport,
-    Level,
-    Persona,
-    Question,
-    Rubric,
-    SessionEnded,
-    SessionMeta,
-    SessionStarted,
-    Turn,
-    TurnCompleted,
-    candidate_text,
-    utcnow,
-)
+from ..models import GradeReport, Level, Persona, Question, Rubric, SessionMeta, Turn, candidate_text, utcnow
 from ..protocols import Channel, Grader, Phraser, PlannedQuestion
+from ..session_log import Graded, SessionEnded, SessionStarted, TurnCompleted
 from ..sessions.store import SessionStore
-from . import engine
+from . import engine, timebox
 
 
 class OfflinePhraser:
@@ -92,40 +82,35 @@ def run_interview(
         if not resume_turns:
             writer.append(SessionStarted(meta=_meta(sid, setup)))
             channel.say(iter([setup.persona.greeting]), None)
-        rounds = setup.persona.rounds[len(turns) :]
+        # a "say more" turn is not a round of the plan: a resumed interview goes on after the last round
+        rounds = setup.persona.rounds[sum(1 for t in turns if t.question_id != timebox.SAY_MORE_ID) :]
+        lead_in: str | None = None  # a cut-in said before the next question
         for round_kind in rounds:
             planned = engine.plan_next(
                 round_kind, setup.persona, setup.question, turns, assess(candidate_text(turns)), setup.level
             )
-            asked_at = utcnow()
-            said = channel.say(phraser.phrase(planned, setup.persona, turns), len(turns))
-            answer = channel.listen(len(turns))
-            if answer.quit and not answer.text.strip():
+            pieces = phraser.phrase(planned, setup.persona, turns)
+            turn, quit_ = _ask(channel, chain([lead_in], pieces) if lead_in else pieces, planned, turns, phraser)
+            lead_in = None
+            if turn is not None:
+                turns.append(turn)
+                writer.append(TurnCompleted(turn=turn))
+            if quit_ or turn is None:
                 reason = "quit"
                 break
-            turn = Turn(
-                index=len(turns),
-                round=round_kind,
-                question=said.text or planned.text,
-                question_id=planned.question_id,
-                target=planned.target,
-                answer=answer.text.strip(),
-                skipped=answer.skipped,
-                asked_at=asked_at,
-                answered_at=utcnow(),
-                answer_seconds=answer.seconds,
-                words=answer.words,
-                question_audio=said.audio_file,
-                answer_audio=answer.audio_file,
-                note=planned.note,
-                phrased_by=phraser.name,
-                audio_dropped=answer.audio_dropped,
-            )
-            turns.append(turn)
-            writer.append(TurnCompleted(turn=turn))
-            if answer.quit:
-                reason = "quit"
-                break
+            lead_in = timebox.cut_in(round_kind, turn.answer, turn.answer_seconds, setup.persona)
+            more = None if turn.skipped else timebox.say_more(round_kind, planned.target, turn.answer,
+                                                              setup.persona)
+            if more:
+                again = PlannedQuestion(round=round_kind, text=more, question_id=timebox.SAY_MORE_ID,
+                                        target=planned.target, note=planned.note, level=planned.level)
+                extra, quit_ = _ask(channel, iter([more]), again, turns, None)
+                if extra is not None:
+                    turns.append(extra)
+                    writer.append(TurnCompleted(turn=extra))
+                if quit_:
+                    reason = "quit"
+                    break
         if reason == "completed":
             channel.say(iter([setup.persona.closing]), None)
         if any(t.answer for t in turns):
@@ -138,6 +123,36 @@ def run_interview(
     finally:
         writer.close()
     return InterviewResult(sid, writer.folder, turns, report, reason)
+
+
+def _ask(channel: Channel, pieces: Iterator[str], planned: PlannedQuestion, turns: list[Turn],
+         phraser: Phraser | None) -> tuple[Turn | None, bool]:
+    """Say one question and listen: the finished turn (None when the candidate quit without answering) and
+    whether they asked to end the interview."""
+    asked_at = utcnow()
+    said = channel.say(pieces, len(turns))
+    answer = channel.listen(len(turns))
+    if answer.quit and not answer.text.strip():
+        return None, True
+    turn = Turn(
+        index=len(turns),
+        round=planned.round,
+        question=said.text or planned.text,
+        question_id=planned.question_id,
+        target=planned.target,
+        answer=answer.text.strip(),
+        skipped=answer.skipped,
+        asked_at=asked_at,
+        answered_at=utcnow(),
+        answer_seconds=answer.seconds,
+        words=answer.words,
+        question_audio=said.audio_file,
+        answer_audio=answer.audio_file,
+        note=planned.note,
+        phrased_by=phraser.name if phraser is not None else OfflinePhraser.name,  # known once it has phrased
+        audio_dropped=answer.audio_dropped,
+    )
+    return turn, answer.quit
 
 
 def _meta(sid: str, setup: InterviewSetup) -> SessionMeta:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import InputFileError
-from ..models import SelfRated
+from ..session_log import SelfRated
 from ..sessions.store import SessionWriter
 
 RATING_FILE = "self-rating.txt"

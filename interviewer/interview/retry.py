@@ -17,22 +17,9 @@ from pathlib import Path
 from ..durable import fsync_dir
 from ..errors import InterviewerError
 from ..grading import assess
-from ..models import (
-    Attempt,
-    AttemptFinished,
-    AttemptStarted,
-    AttemptTurn,
-    FollowUp,
-    GradeReport,
-    Level,
-    Persona,
-    RoundKind,
-    Rubric,
-    Turn,
-    candidate_text,
-    utcnow,
-)
+from ..models import FollowUp, GradeReport, Level, Persona, RoundKind, Rubric, Turn, candidate_text, utcnow
 from ..protocols import Answer, Channel, Grader, Phraser, PlannedQuestion, Said
+from ..session_log import Attempt, AttemptFinished, AttemptStarted, AttemptTurn
 from ..sessions.attempts import effective_turns, next_turn_index, replaced_turn, weakest_signal
 from ..sessions.store import SessionLog, SessionWriter
 from ..sessions.versions import append_grade

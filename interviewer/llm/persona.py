@@ -5,7 +5,9 @@ persona file, the round's goal, the gap and the transcript so far (passed as del
 
 Streaming and validation, the design: the reply is cut into sentences as it streams, and each sentence is
 checked in code *before* it is yielded (so the voice loop can start speaking the first one at once):
-no praise or grading, no meta talk, the running total within MAX_WORDS, at most MAX_LEADIN statements
+no praise or grading, no meta talk, not speaking as the candidate or narrating the interview ("When the
+interviewer asked ..., I responded with"), no quotation the candidate never said, the running total within
+MAX_WORDS, at most MAX_LEADIN statements
 before the question, and the question still about the incident (it shares a content word with the
 plan, the round's goal, the gap or the candidate's answers) and not a repeat of an earlier one. The
 utterance ends at the first question mark, so exactly one question is asked; anything after it is not
@@ -28,6 +30,7 @@ from itertools import chain
 
 from ..models import Persona, RoundKind, Turn
 from ..protocols import LLM, PlannedQuestion
+from .attribution import invented_quote, speaks_as_candidate
 from .errors import LLMError
 from .prompts import DATA_RULES, new_tag, transcript_block, with_trimming
 from .secrets import scrub
@@ -151,11 +154,18 @@ def topic_words(planned: PlannedQuestion, turns: list[Turn]) -> set[str]:
     return _stems(" ".join(parts))
 
 
-def check_sentence(sentence: str, spoken: list[str], turns: list[Turn], topic: set[str] | None = None) -> str | None:
+def check_sentence(sentence: str, spoken: list[str], turns: list[Turn], topic: set[str] | None = None,
+                   planned_text: str = "") -> str | None:
     """Why `sentence` may not be said after `spoken`, or None when it may."""
     found = leak(sentence)
     if found:
         return f"it judges or praises the candidate or talks about itself ({found!r})"
+    found = speaks_as_candidate(sentence)
+    if found:
+        return f"it speaks as the candidate or narrates the interview ({found!r}); ask as the interviewer"
+    found = invented_quote(sentence, turns, planned_text)
+    if found:
+        return f"it quotes words the candidate never said ({found!r})"
     total = _words(" ".join([*spoken, sentence]))
     if total > MAX_WORDS:
         return f"it is {total} words long; the limit is {MAX_WORDS}"
@@ -200,7 +210,9 @@ def build_messages(planned: PlannedQuestion, persona: Persona, kept: list[Turn],
         "Say it again in your own voice, keeping its intent; you may refer to the candidate's own words.\n"
         f"Rules: exactly one question; at most {MAX_WORDS} words; at most one short sentence before the "
         "question; never praise, judge, score or hint at how the candidate is doing; do not repeat an earlier "
-        "question. Reply with the words you say and nothing else.\n"
+        "question; speak as the interviewer to the candidate, never as the candidate and never about the "
+        "interview; put in quotation marks only words the candidate actually said. Reply with the words you "
+        "say and nothing else.\n"
         "Then, on a new line, write NOTES: followed by two private lines for yourself, 'strong: ...' (what "
         "was convincing so far) and 'press later: ...' (what to come back to). The candidate never sees them.\n"
         + DATA_RULES.format(tag=tag)
@@ -294,7 +306,7 @@ class LLMPhraser:
                 speech, buffer = speech[consumed:], buffer[consumed:]
                 if not sentence:
                     continue
-                why = check_sentence(sentence, spoken, turns, topic)
+                why = check_sentence(sentence, spoken, turns, topic, planned.text)
                 if why:
                     return why
                 spoken.append(sentence)
@@ -306,7 +318,7 @@ class LLMPhraser:
                 break
         tail = clean_sentence(NOTES_MARKER.split(buffer)[0]) if buffer else ""
         if tail:
-            why = check_sentence(tail, spoken, turns, topic)
+            why = check_sentence(tail, spoken, turns, topic, planned.text)
             if why:
                 return why
             if tail.endswith("?"):

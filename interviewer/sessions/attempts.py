@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..models import MAX_SCORE, Attempt, GradeReport, Session, Turn
+from ..models import MAX_SCORE, GradeReport, Turn
+from ..session_log import Attempt, Session
 
 
 def graded_attempts(session: Session) -> list[Attempt]:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import SessionError
-from ..models import SIGNAL_IDS, Session
+from ..models import SIGNAL_IDS
 from ..report.data import HistoryPoint
+from ..session_log import Session
 from .store import SessionStore
 
 SPARK_CHARS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..clock import clock
 from ..errors import SessionError
-from ..models import Session
 from ..report.notes import audio_dropped_note
+from ..session_log import Session
 from .store import CLOSING_AUDIO, GREETING_AUDIO
 
 WRAP_COLUMNS = 100

@@ -23,20 +23,19 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..durable import WriteError, fsync_dir, write_atomic  # noqa: F401 (write_atomic: the one durable write)
 from ..errors import SessionError
-from ..models import (
+from ..models import GradeReport, utcnow
+from ..session_log import (
     Attempt,
     AttemptFinished,
     AttemptStarted,
     AttemptTurn,
     Event,
     Graded,
-    GradeReport,
     SelfRated,
     Session,
     SessionEnded,
     SessionStarted,
     TurnCompleted,
-    utcnow,
 )
 
 SESSIONS_ENV = "INTERVIEWER_SESSIONS"

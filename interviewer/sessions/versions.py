@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InterviewerError, SessionError
-from ..models import Graded, GradeReport, Level, Rubric, SessionMeta, Turn, candidate_text
+from ..models import GradeReport, Level, Rubric, SessionMeta, Turn, candidate_text
 from ..protocols import Grader
+from ..session_log import Graded
 from .attempts import effective_turns
 from .store import LOG_NAME, SessionLog, SessionStore, SessionWriter, read_log, write_atomic
 
