@@ -195,7 +195,7 @@ class VoiceChannel:
                 if not piece:
                     continue
                 barged = False
-                for i, (text, render) in enumerate(ahead.submit(piece, first=first)):
+                for i, (_text, render) in enumerate(ahead.submit(piece, first=first)):
                     speech = render.result()
                     if self._wait_playback(detector):
                         barged = True
@@ -204,9 +204,9 @@ class VoiceChannel:
                     if first and self.timings and self.timings[-1].first_audio_wall is None:
                         self.timings[-1].first_audio_wall = time.monotonic()
                     first = False
-                    if i == 0:
+                    if i == 0:  # a piece counts as said once it starts sounding, as before (barge-in or not)
                         self.echo(f"{self.speaker}: {piece}")
-                    texts.append(text)
+                        texts.append(piece)
                     audio.append(np.asarray(speech.samples, dtype=np.float32))
                     rate = speech.sample_rate
                 if barged:

@@ -26,6 +26,8 @@ from ..protocols import TTS, Speech
 
 FIRST_CHUNK_WORDS = 6  # the first chunk of a question: at most this many words when a break allows
 MIN_CHUNK_WORDS = 3  # never a chunk shorter than this (a lone word sounds clipped)
+RUN_ON_S = 0.03  # silence kept where a chunk was cut inside a phrase (the words run on)
+COMMA_PAUSE_S = 0.15  # and after a chunk that ends at a comma: a short breath
 # words a spoken phrase can start with: a first chunk is cut before one of them when no comma comes early
 PHRASE_STARTS = frozenset((
     "and", "but", "or", "so", "because", "when", "where", "what", "which", "who", "whom", "whose", "how",
@@ -87,7 +89,19 @@ class RenderAhead:
             done: Future[Speech] = Future()
             done.set_result(speech)
             return [(normalized(piece), done)]
-        return [(c, self._pool.submit(self.tts.synthesize, c)) for c in speech_chunks(piece, first)]
+        chunks = speech_chunks(piece, first)
+        last = len(chunks) - 1
+        return [(c, self._pool.submit(self._render, c, i > 0, i < last)) for i, c in enumerate(chunks)]
+
+    def _render(self, text: str, joins_previous: bool, continues: bool) -> Speech:
+        """A chunk, with the silence a render pads it with cut where it joins its neighbours: a cut inside a
+        phrase runs on, a comma keeps a short breath."""
+        speech = self.tts.synthesize(text)
+        if not (joins_previous or continues) or not len(speech.samples):
+            return speech
+        tail = (COMMA_PAUSE_S if text[-1] in ",;:" else RUN_ON_S) if continues else None
+        return Speech(trim_silence(speech.samples, speech.sample_rate, RUN_ON_S if joins_previous else None, tail),
+                      speech.sample_rate)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -173,10 +187,12 @@ def _load(path: Path) -> Speech | None:
     return speech if len(speech.samples) else None
 
 
-def silence_trimmed(samples: np.ndarray, rate: int, keep_s: float = 0.05, level: float = 0.01) -> np.ndarray:
-    """The speech without the silence a render starts and ends with beyond `keep_s` (chunks join closely)."""
+def trim_silence(samples: np.ndarray, rate: int, lead_s: float | None, tail_s: float | None,
+                 level: float = 0.01) -> np.ndarray:
+    """At most `lead_s` of silence before the speech and `tail_s` after it (None: leave that end alone)."""
     loud = np.nonzero(np.abs(samples) > level)[0]
     if not len(loud):
         return samples
-    keep = int(keep_s * rate)
-    return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
+    start = max(0, loud[0] - int(lead_s * rate)) if lead_s is not None else 0
+    end = min(len(samples), loud[-1] + 1 + int(tail_s * rate)) if tail_s is not None else len(samples)
+    return samples[start:end]
