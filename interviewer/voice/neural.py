@@ -128,13 +128,17 @@ class PiperTTS:
         if not text:
             return Speech(np.zeros(0, dtype=np.float32), rate)
         s = self.settings
-        phonemes = self.model.phonemes(text)
-        if not phonemes.strip():
-            return Speech(np.zeros(0, dtype=np.float32), rate)
-        samples, rate = self.model.piper.create(
-            phonemes, is_phonemes=True, length_scale=s.length_scale * s.pitch, noise_scale=s.noise_scale,
-            noise_w=s.noise_w,
-        )
+        try:
+            phonemes = self.model.phonemes(text)
+            if not phonemes.strip():
+                return Speech(np.zeros(0, dtype=np.float32), rate)
+            samples, rate = self.model.piper.create(
+                phonemes, is_phonemes=True, length_scale=s.length_scale * s.pitch, noise_scale=s.noise_scale,
+                noise_w=s.noise_w,
+            )
+        except Exception as e:  # espeak-ng or onnxruntime failing mid-interview: one line, not a traceback
+            raise NeuralVoiceUnavailable(f"the neural voice failed on {text[:40]!r}: {type(e).__name__}: {e}; "
+                                         f"try --voice espeak") from None
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         return Speech(shift_pitch(samples, s.pitch), int(rate))
 
