@@ -3,7 +3,8 @@
 The real pipeline runs: an offline-persona interview (`run_interview`, round engine, offline grader, fsynced
 session log) through `FileChannel`, whose answers are espeak-ng speech of about 30, 90 and 180 seconds fed
 through the VAD, segmenter and streaming transcriber at `--speed` times real time, with the real TTS
-rendering each question. Latency excludes the configured end-of-turn silence:
+rendering each question: each interviewer voice in `--voices` (the neural default and espeak-ng) in the same
+run, with the phrase cache and clause-at-a-time rendering the practice command uses. Latency excludes the configured end-of-turn silence:
 
     latency = first question sample handed to the output - (arrival of the last speech sample + silence)
 
@@ -13,7 +14,8 @@ less wall time to keep up during the answer and during the end-of-turn silence.
 
 Baseline, same run, same model and decoding: transcribe the whole answer after it ends (plus the same
 plan-and-render time). Target: p50 <= 800 ms at every length, and >= 5x faster than the baseline at 90 s.
-Usage: .venv/bin/python bench/bench_latency.py [--speed 1] [--answers 3] [--model tiny.en]  (~15 min)
+Usage: .venv/bin/python bench/bench_latency.py [--speed 1] [--answers 3] [--model tiny.en] [--voices neural espeak]
+(~15 min per voice)
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from interviewer.interview import InterviewSetup, OfflinePhraser, run_interview 
 from interviewer.sessions.store import SessionStore  # noqa: E402
 from interviewer.voice.audio import NullOut  # noqa: E402
 from interviewer.voice.channel import FileChannel  # noqa: E402
+from interviewer.voice.factory import VOICE_CHOICES, fixed_phrases, make_tts  # noqa: E402
 from interviewer.voice.loop import Listener  # noqa: E402
+from interviewer.voice.speaking import PhraseCache  # noqa: E402
 from interviewer.voice.stt import WhisperSTT  # noqa: E402
-from interviewer.voice.tts import Pyttsx3TTS  # noqa: E402
 from interviewer.voice.vad import TurnConfig  # noqa: E402
 
 LENGTHS = (30, 90, 180)
@@ -55,6 +58,7 @@ def main() -> int:
     ap.add_argument("--answers", type=int, default=3, help="answers per length (one interview per length)")
     ap.add_argument("--model", default="tiny.en")
     ap.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
+    ap.add_argument("--voices", nargs="+", default=list(VOICE_CHOICES), choices=VOICE_CHOICES)
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
@@ -63,13 +67,17 @@ def main() -> int:
     question = sorted(cat.questions.values(), key=lambda q: q.id)[0]
     rubric = cat.rubrics["production-incident"]
     stt = WhisperSTT(args.model)
-    tts = Pyttsx3TTS(persona.voice)
     cfg = TurnConfig()
     print(f"model {args.model} (int8, beam {stt.beam_size}); end-of-turn silence {cfg.end_silence_s} s "
           f"(excluded); answers fed at {args.speed}x real time; offline persona {persona.id}")
     summary = {}
-    for length in args.lengths:
-        folder = work / f"answers-{length}"
+    for voice_name, length in [(v, n) for v in args.voices for n in args.lengths]:
+        interviewer_tts, why = make_tts(persona.voice, voice_name)
+        if interviewer_tts.engine != voice_name:
+            print(f"\nvoice {voice_name}: not available ({why})")
+            continue
+        tts = PhraseCache(interviewer_tts, fixed_phrases(persona, cfg), folder=work / "speech-cache")
+        folder = work / f"answers-{voice_name}-{length}"
         folder.mkdir()
         spoken = []
         for i in range(args.answers):
@@ -99,9 +107,9 @@ def main() -> int:
             naive.append(time.monotonic() - start + float(np.median(post)))
         naive = np.array(naive)
         p50, base50 = float(np.median(lat)), float(np.median(naive))
-        summary[length] = (p50, base50)
+        summary[voice_name, length] = (p50, base50)
         secs = np.mean([s.speech_end for s in spoken])
-        print(f"\n~{length} s answers (mean {secs:.0f} s, {len(rows)} turns, segments/answer {np.mean(segments):.1f} "
+        print(f"\nvoice {voice_name}, ~{length} s answers (mean {secs:.0f} s, {len(rows)} turns, segments/answer {np.mean(segments):.1f} "
               f"in {np.mean(calls):.1f} calls, "
               f"segments pending at end of turn {pending})")
         print(f"  streaming latency ms: p50 {ms(p50)}  max {ms(lat.max())}   per turn {[round(x * 1000) for x in lat]}")
@@ -111,10 +119,10 @@ def main() -> int:
         print(f"  speed-up (baseline p50 / streaming p50): {base50 / p50:.1f}x")
     print("\nsummary:")
     ok = True
-    for length, (p50, base50) in summary.items():
+    for (voice_name, length), (p50, base50) in summary.items():
         met = p50 * 1000 <= TARGET_P50_MS
         ok &= met
-        line = f"  ~{length:>3} s: p50 {p50 * 1000:.0f} ms (target <= {TARGET_P50_MS}: {'met' if met else 'MISSED'})"
+        line = f"  {voice_name:<7} ~{length:>3} s: p50 {p50 * 1000:.0f} ms (target <= {TARGET_P50_MS}: {'met' if met else 'MISSED'})"
         if length == 90:
             met90 = base50 / p50 >= TARGET_SPEEDUP
             ok &= met90

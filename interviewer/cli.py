@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed for the random opening question")
     p.add_argument("--answers", metavar="DIR", help="voice loop from audio files, one per turn, instead of a mic")
     p.add_argument("--stt-model", default="tiny.en", help="tiny.en, base, or a CTranslate2 Whisper folder")
+    p.add_argument("--voice", choices=["neural", "espeak"],
+                   help="the interviewer's voice: neural (Piper, the default; $INTERVIEWER_VOICE sets another "
+                        "default) or espeak (espeak-ng, robotic but light)")
     p.add_argument("--silence", type=float, metavar="SECONDS",
                    help="silence that ends an answer (default 2.5: room to pause and think mid-answer)")
     p.add_argument("--push-to-finish", action="store_true", help="end each answer with Enter instead of silence")

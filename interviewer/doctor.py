@@ -1,7 +1,7 @@
 """`interviewer doctor`: check what a spoken interview needs and print what was found.
 
-Checks PortAudio, the input and output devices, the speech synthesizer (espeak-ng through pyttsx3), the
-Whisper models and the VAD, then the LLM endpoint (optional: without one the offline persona is used).
+Checks PortAudio, the input and output devices, the speech synthesizer (espeak-ng through pyttsx3), the voice
+`practice` speaks with (the neural voice, or espeak-ng and why), the Whisper models and the VAD, then the LLM endpoint (optional: without one the offline persona is used).
 Exit status 0 when the spoken offline interview can run; otherwise 1, saying what still works.
 On a terminal the findings are one rich table; otherwise one `[status] what: detail` line each, as found.
 """
@@ -96,6 +96,29 @@ def check_tts(r: Report) -> None:
     r.line(OK, "text to speech", f"pyttsx3 rendered {seconds:.1f} s of speech in {took:.2f} s")
 
 
+def check_voice(r: Report) -> None:
+    """Which voice `practice` speaks with ($INTERVIEWER_VOICE or the neural default) and why."""
+    from .errors import InterviewerError
+    from .models import Voice
+    from .voice.factory import make_tts, voice_choice
+    from .voice.tts import TTSUnavailable
+
+    try:
+        start = time.monotonic()
+        tts, why = make_tts(Voice(), voice_choice(), warn=lambda line: None)
+        loaded = time.monotonic() - start
+        start = time.monotonic()
+        speech = tts.synthesize("Testing the interviewer's voice.")
+        took = time.monotonic() - start
+    except (TTSUnavailable, InterviewerError) as e:
+        r.line(FAIL, "voice", str(e))
+        return
+    seconds = len(speech.samples) / speech.sample_rate
+    status = WARN if why.startswith("fallback") else OK
+    r.line(status, "voice", f"{tts.engine} ({tts.description}), {why}; loaded in {loaded:.1f} s, rendered "
+                            f"{seconds:.1f} s of speech in {took:.2f} s")
+
+
 def check_models(r: Report) -> None:
     from .voice import models
 
@@ -141,6 +164,7 @@ def doctor(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
     r = Report(out, table=out is print and sys.stdout.isatty())
     check_sound(r)
     check_tts(r)
+    check_voice(r)
     check_models(r)
     check_vad(r)
     check_llm(r, args)

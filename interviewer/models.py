@@ -119,12 +119,24 @@ class Rubric(Strict):
         raise KeyError(flag_id)
 
 
+class NeuralVoice(Strict):
+    """The neural voice's (Piper's) settings for one persona: how fast and how high it speaks."""
+
+    length_scale: float = Field(1.0, gt=0.3, le=3.0)  # duration of each phoneme: above 1 is slower
+    noise_scale: float = Field(0.667, gt=0.0, le=1.5)  # variation of the voice: lower is flatter
+    noise_w: float = Field(0.8, gt=0.0, le=1.5)  # variation of phoneme durations: lower is more even
+    pitch: float = Field(1.0, ge=0.7, le=1.4)  # pitch factor (1.0: the voice's own), duration kept
+
+
 class Voice(Strict):
-    """TTS settings: rate in words per minute, voice id or name fragment (engine-specific)."""
+    """TTS settings of a persona. espeak-ng (`--voice espeak`): rate in words per minute, voice id or name
+    fragment, pitch 0-100 (None: the voice's own); the neural voice (the default): `neural`."""
 
     rate: int = 170
     voice: str | None = None
     volume: float = 1.0
+    pitch: int | None = Field(None, ge=0, le=100)
+    neural: NeuralVoice = Field(default_factory=NeuralVoice)
 
 
 class FollowUp(Strict):

@@ -129,7 +129,8 @@ def test_missing_espeak_names_the_package_and_practice_falls_back_to_text(monkey
     monkeypatch.setattr("sys.stdin", io.StringIO("An answer.\n\n"))
     monkeypatch.setattr("interviewer.voice.factory.check_devices", lambda: None)  # as if a mic existed
     persona = load_catalog().personas["peer"]
-    args = argparse.Namespace(text=False, answers=None, silence=None, push_to_finish=False, stt_model=None)
+    args = argparse.Namespace(text=False, answers=None, silence=None, push_to_finish=False, stt_model=None,
+                              voice="espeak")
     channel, mode = practice.make_channel(args, persona)
     assert mode == "text" and isinstance(channel, practice.TextChannel)
     err = capsys.readouterr().err

@@ -1,6 +1,9 @@
-"""Real test audio: espeak-ng speaks sentences to WAV at test time (voices and speeds vary).
+"""Real test audio: espeak-ng and the neural voice (Piper) speak sentences to WAV at test time (voices, pitches
+and speeds vary).
 
-Used by the voice tests and the benchmarks. Everything is 16 kHz mono float32 once loaded.
+Used by the voice tests and the benchmarks. Everything is 16 kHz mono float32 once loaded. A voice name
+starting with "neural" is the neural voice ("neural", "neural-low", "neural-high": its own pitch, 8% lower,
+10% higher); its words per minute become Piper's length scale (165 wpm = its own pace).
 """
 
 from __future__ import annotations
@@ -27,21 +30,60 @@ VOICES: tuple[tuple[str, int], ...] = (
 )
 
 
+# The neural test voices: (name, words per minute), as VOICES
+NEURAL_VOICES: tuple[tuple[str, int], ...] = (
+    ("neural", 165),
+    ("neural-low", 150),
+    ("neural-high", 180),
+)
+NEURAL_PITCH = {"neural": 1.0, "neural-low": 0.92, "neural-high": 1.1}
+
+
 def have_espeak() -> bool:
     return shutil.which("espeak-ng") is not None
 
 
 def speak(text: str, folder: Path, voice: str = "en-us", wpm: int = 165) -> np.ndarray:
-    """espeak-ng -> WAV (cached in `folder` by content) -> 16 kHz float32."""
+    """espeak-ng or the neural voice -> WAV (cached in `folder` by content) -> 16 kHz float32."""
     key = hashlib.sha1(f"{voice}|{wpm}|{text}".encode()).hexdigest()[:16]
     path = folder / f"say-{key}.wav"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(tmp), text], check=True,
-                       capture_output=True)
+        if voice.startswith("neural"):
+            speech = neural_tts(voice, wpm).synthesize(text)
+            write_wav(tmp, speech.samples, speech.sample_rate)
+        else:
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(tmp), text], check=True,
+                           capture_output=True)
         tmp.replace(path)
     return to_16k(*read_wav(path))
+
+
+def neural_tts(voice: str = "neural", wpm: int = 165):
+    """The neural voice with a test voice's pitch and pace."""
+    from interviewer.models import NeuralVoice, Voice
+    from interviewer.voice.neural import PiperTTS
+
+    return PiperTTS(Voice(neural=NeuralVoice(length_scale=165 / wpm, pitch=NEURAL_PITCH[voice])))
+
+
+def mean_pitch(samples: np.ndarray, rate: int, fmin: float = 60.0, fmax: float = 400.0) -> float:
+    """Median fundamental frequency (Hz) over voiced frames: autocorrelation on 40 ms frames every 10 ms; a
+    frame is voiced when it is not silent and its autocorrelation peak is at least half its energy."""
+    frame, hop = int(0.04 * rate), int(0.01 * rate)
+    lo, hi = int(rate / fmax), int(rate / fmin)
+    found = []
+    for i in range(0, len(samples) - frame, hop):
+        x = samples[i : i + frame] - samples[i : i + frame].mean()
+        energy = float(np.dot(x, x))
+        if energy / frame < 1e-4:
+            continue
+        ac = np.correlate(x, x, "full")[frame - 1 :]
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] >= 0.5 * ac[0]:
+            found.append(rate / lag)
+    return float(np.median(found)) if found else 0.0
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -141,11 +183,11 @@ ANSWERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def answers_for_wer(folder: Path, count: int) -> list[Spoken]:
+def answers_for_wer(folder: Path, count: int, voices: tuple[tuple[str, int], ...] = VOICES) -> list[Spoken]:
     """`count` spoken answers cycling through the texts, voices and speeds."""
     out = []
     for i in range(count):
-        voice, wpm = VOICES[i % len(VOICES)]
+        voice, wpm = voices[i % len(voices)]
         out.append(answer(list(ANSWERS[i % len(ANSWERS)]), folder, voice, wpm, pauses=[0.6, 0.8]))
     return out
 

@@ -2,7 +2,8 @@
 
 `VoiceChannel` implements `interviewer.protocols.Channel`:
 - `say()` renders each piece of the question as the phraser yields it (with the LLM persona the first
-  sentence plays while the rest is generated), plays it, watches the microphone for barge-in, and saves the
+  sentence plays while the rest is generated), a clause at a time with the next ones rendering while one
+  plays (voice/speaking.py), plays it, watches the microphone for barge-in, and saves the
   question audio in the session folder;
 - `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio;
   in a terminal a live line (rich) shows what the candidate has said so far while they talk.
@@ -31,6 +32,7 @@ from ..protocols import SAMPLE_RATE, TTS, Answer, AudioOut, Said
 from ..sessions.store import CLOSING_AUDIO, GREETING_AUDIO
 from .audio import ArraySource, MicSource, NullOut, Source
 from .loop import Heard, Listener
+from .speaking import RenderAhead
 from .vad import FRAME, SileroVAD
 
 BARGE_THRESHOLD = 0.8  # stricter than listening: the speaker's own voice may leak into the microphone
@@ -186,21 +188,31 @@ class VoiceChannel:
         if self._barge_vad is not None:
             self._barge_vad.reset()
         detector = BargeDetector(self._barge_vad) if self._barge_vad is not None else None
-        for piece in pieces:
-            piece = " ".join(piece.split())
-            if not piece:
-                continue
-            speech = self.tts.synthesize(piece)
-            if self._wait_playback(detector):
-                break
-            self.out.play(speech)
-            if first and self.timings and self.timings[-1].first_audio_wall is None:
-                self.timings[-1].first_audio_wall = time.monotonic()
-            first = False
-            self.echo(f"{self.speaker}: {piece}")
-            texts.append(piece)
-            audio.append(np.asarray(speech.samples, dtype=np.float32))
-            rate = speech.sample_rate
+        ahead = RenderAhead(self.tts)  # later clauses render while the first ones play
+        try:
+            for piece in pieces:
+                piece = " ".join(piece.split())
+                if not piece:
+                    continue
+                barged = False
+                for i, (_text, render) in enumerate(ahead.submit(piece, first=first)):
+                    speech = render.result()
+                    if self._wait_playback(detector):
+                        barged = True
+                        break
+                    self.out.play(speech)
+                    if first and self.timings and self.timings[-1].first_audio_wall is None:
+                        self.timings[-1].first_audio_wall = time.monotonic()
+                    first = False
+                    if i == 0:  # a piece counts as said once it starts sounding, as before (barge-in or not)
+                        self.echo(f"{self.speaker}: {piece}")
+                        texts.append(piece)
+                    audio.append(np.asarray(speech.samples, dtype=np.float32))
+                    rate = speech.sample_rate
+                if barged:
+                    break
+        finally:
+            ahead.close()
         if not self._wait_playback(detector):
             self._discard_echo()
         name = self._audio_name(turn_index)

