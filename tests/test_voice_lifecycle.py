@@ -116,7 +116,8 @@ def test_a_busy_microphone_falls_back_to_text_and_no_typed_answer_is_lost(tmp_pa
     attrs[3] &= ~termios.ECHO
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
     log = tmp_path / "spy.log"
-    proc = subprocess.Popen(spied(log, "practice", "--persona", "peer", "--question", "incident-classic", "--offline"),
+    proc = subprocess.Popen(spied(log, "practice", "--persona", "peer", "--question", "incident-classic", "--offline",
+                                  "--no-self-rating"),
                             stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     os.close(slave)
     try:
@@ -126,7 +127,7 @@ def test_a_busy_microphone_falls_back_to_text_and_no_typed_answer_is_lost(tmp_pa
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-            pytest.fail(f"practice waited for answers it had already been given (a reader swallowed them): {err}")
+            pytest.fail(f"practice waited for answers it had already been given (a reader swallowed them): {err}\n{out[-3000:]}")
     finally:
         os.close(master)
     assert proc.returncode == 0, err
@@ -158,7 +159,7 @@ def test_the_channel_is_closed_when_the_interview_fails(tmp_path, one_answer):
     proc = subprocess.run(spied(log, "practice", "--answers", str(folder), "--offline", "--sessions",
                                 str(tmp_path / "s")), capture_output=True, text=True, env=cli_env(), timeout=300)
     assert proc.returncode == 2, proc.stderr
-    assert "02.wav: cannot decode audio" in proc.stderr and "Traceback" not in proc.stderr
+    assert "02.wav: not an audio file" in proc.stderr and "Traceback" not in proc.stderr
     assert logged(log) == ["VoiceChannel.close"]
 
 
