@@ -383,7 +383,10 @@ def test_real_assessment_blame_answer_gets_challenged_on_the_system(catalog, que
 def test_real_assessment_probe_asks_for_a_timeline_only_when_missing(catalog, question):
     peer = catalog.persona("peer")
     turns = [Turn(index=0, round=RoundKind.opening, question=question.text, question_id=question.id, answer="x")]
-    no_time = plan_next(RoundKind.probe, peer, question, turns, assess(BLAME_ANSWER), Level.L5)
+    untimed = ("Our image resizing service went down. A bad config had been pushed to it. I restarted the pods "
+               "and it came back.")
+    assert assess(untimed).scores["timeline"] == 0
+    no_time = plan_next(RoundKind.probe, peer, question, turns, assess(untimed), Level.L5)
     assert no_time.target == "timeline"
     timed = plan_next(RoundKind.probe, peer, question, turns, assess(TIMED_ANSWER), Level.L5)
     assert timed.target != "timeline"
