@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import InputFileError, InterviewerError, SessionError
 from ..media import AUDIO_EXTENSIONS, check_speech, decode
 from ..models import Level, Rubric, candidate_text
-from ..protocols import SAMPLE_RATE, Grader
+from ..protocols import SAMPLE_RATE, BatchEngine, Grader
 from ..sessions.store import read_session
 from .cache import GraderConfig, ResultCache, content_hash, digest
 from .discover import BatchInput, assign_questions, discover
@@ -87,8 +87,9 @@ class BatchGrader:
 
     # --- one input ---
 
-    def prepare(self, item: BatchInput, use_cache: bool = True) -> Decoded:
-        """Read the input once: its cache key, and unless the cache holds it, what the workers need."""
+    def prepare(self, item: BatchInput, use_cache: bool = True, decode_audio: bool = True) -> Decoded:
+        """Read the input once: its cache key, and unless the cache holds it, what the workers need (a
+        recording's samples only with `decode_audio`: the Ray engine decodes where it transcribes)."""
         d = Decoded(item)
         try:
             if item.kind == "refused":
@@ -100,7 +101,7 @@ class BatchGrader:
             if item.kind in ("audio", "session"):
                 with contextlib.suppress(OSError, InputFileError):  # unreadable: reported when graded
                     d.key = self.config.key(item.kind, content_hash(item.path), item.question)
-            if item.kind != "audio" or (use_cache and self.cached(d) is not None):
+            if item.kind != "audio" or not decode_audio or (use_cache and self.cached(d) is not None):
                 return d
             audio = decode(item.path)
             check_speech(item.path, audio)
@@ -181,10 +182,14 @@ class BatchGrader:
                 if d.item.kind == "audio" and d.audio is None and not d.error:
                     d = self.prepare(d.item, use_cache=False)
         out = self.grade_decoded(d)
-        # errors are cheap to find again, and a fallback grade (LLM judge down) should be retried next time
-        if self.cache is not None and d.key and out.report is not None and out.report.grader == self.config.grader:
-            self.cache.put(d.key, out.cache_record())
+        self.store(d.key, out)
         return out
+
+    def store(self, key: str, out: GradeResult) -> None:
+        """Keep a result in the cache, when it is worth keeping: errors are cheap to find again, and a
+        fallback grade (LLM judge down) should be retried next time."""
+        if self.cache is not None and key and out.report is not None and out.report.grader == self.config.grader:
+            self.cache.put(key, out.cache_record())
 
     def grade_one(self, item: BatchInput) -> GradeResult:
         """One input, start to end, on the calling thread."""
@@ -317,7 +322,7 @@ class Interrupts:
                 raise KeyboardInterrupt
 
 
-def run_batch(items: list[BatchInput], engine: BatchGrader, out: OutputFolder | None,
+def run_batch(items: list[BatchInput], engine: BatchEngine, out: OutputFolder | None,
               emit: Callable[[GradeResult], None], progress: Progress | None) -> tuple[int, int, bool]:
     """Grade everything, streaming each result to `out`, `emit` and `progress`; returns (graded, failed,
     interrupted)."""
