@@ -87,7 +87,7 @@ def make_engine(args: argparse.Namespace, grader, config: GraderConfig, cache: R
 
     if getattr(args, "workers", None) is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: needs at least 1")
-    import_ray()  # a missing extra is named before anything is read
+    import_ray(args.address)  # a missing extra is named before anything is read
     settings = RaySettings(address=args.address, workers=args.workers, shared_inputs=args.shared_inputs,
                            stt_spec=getattr(args, "stt_model", None),
                            grader_options={"model": getattr(args, "model", None),

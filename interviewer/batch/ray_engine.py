@@ -46,13 +46,21 @@ class RayUnavailable(InterviewerError):
     """--engine ray without Ray installed, or a cluster that cannot be reached."""
 
 
-def import_ray():
+def import_ray(address: str | None = None):
+    """Ray, imported for a run on `address`. A Ray started for this run, or a cluster on this machine, stays on
+    the loopback address: Ray otherwise swaps 127.0.0.1 for the machine's outward address (read at import)."""
+    if on_this_machine(address):
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # off: loopback only, as on a laptop
     try:
         import ray
         import ray.data  # noqa: F401  (the extra installs both)
     except ImportError:
         raise RayUnavailable("--engine ray needs Ray: pip install \"interviewer[ray]\"") from None
     return ray
+
+
+def on_this_machine(address: str | None) -> bool:
+    return not address or address.rsplit(":", 1)[0] in (LOOPBACK, "localhost")
 
 
 @dataclass
@@ -201,7 +209,7 @@ class RayEngine:
 
     @contextlib.contextmanager
     def cluster(self):
-        ray = import_ray()
+        ray = import_ray(self.settings.address)
         started = not ray.is_initialized()
         quiet_ray()
         if started:
@@ -209,8 +217,8 @@ class RayEngine:
                            configure_logging=False)
             try:
                 address = self.settings.address
-                if not address or address.split(":")[0] in (LOOPBACK, "localhost"):
-                    options["_node_ip_address"] = LOOPBACK  # a cluster on this machine: stay on loopback
+                if on_this_machine(address):
+                    options["_node_ip_address"] = LOOPBACK
                 ray.init(address=address, **options)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 where = self.settings.address or "a local Ray"
