@@ -12,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from .models import GradeReport, InterviewerNote, Level, Persona, RoundKind, Rubric, Turn, WordTiming
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from .batch.discover import BatchInput
-    from .batch.result import GradeResult
 
 SAMPLE_RATE = 16_000  # Hz, mono float32 everywhere inside the package
 
@@ -141,15 +135,4 @@ class Channel(Protocol):
 
     def close(self) -> None:
         """Release the microphone and anything else held open; called once on every way out of a session."""
-        ...
-
-
-class BatchEngine(Protocol):
-    """Grades a batch for `interviewer grade`: one result per input, in input order. `batch.pipeline.BatchGrader`
-    runs on threads here, `batch.ray_engine.RayEngine` on a Ray cluster."""
-
-    still_running: list[str]  # threads still busy when `run` ended (the command then leaves without waiting)
-
-    def run(self, items: Sequence[BatchInput]) -> Iterator[GradeResult]:
-        """Yield each input's result in input order; closing the iterator stops the work."""
         ...

@@ -13,11 +13,10 @@ from ..catalog import load_catalog
 from ..errors import CatalogError, InterviewerError
 from ..graders import make_grader
 from ..models import DEFAULT_LEVEL, Level
-from ..protocols import BatchEngine
 from .cache import GraderConfig, ResultCache, default_cache_dir
 from .discover import assign_questions, discover
 from .outputs import OutputFolder, printer
-from .pipeline import GRADE_WORKERS, BatchGrader, run_batch
+from .pipeline import GRADE_WORKERS, BatchEngine, BatchGrader, run_batch
 from .progress import Progress, total_audio_seconds
 from .result import GradeResult
 

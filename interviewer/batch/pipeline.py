@@ -21,14 +21,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..errors import InputFileError, InterviewerError, SessionError
 from ..media import AUDIO_EXTENSIONS, check_speech, decode
 from ..models import Level, Rubric, candidate_text
-from ..protocols import SAMPLE_RATE, BatchEngine, Grader
+from ..protocols import SAMPLE_RATE, Grader
 from ..sessions.store import read_session
 from .cache import GraderConfig, ResultCache, content_hash, digest
 from .discover import BatchInput, assign_questions, discover
@@ -320,6 +320,18 @@ class Interrupts:
             self.shielded = False
             if self.pending:
                 raise KeyboardInterrupt
+
+
+class BatchEngine(Protocol):
+    """What `run_batch` drives: one result per input, in input order. `BatchGrader` runs threads here,
+    `ray_engine.RayEngine` an actor pool on a Ray cluster. (Beside `run_batch`, not in protocols.py: its
+    types are the batch package's own, and protocols.py importing them would close a cycle.)"""
+
+    still_running: list[str]  # threads still busy when `run` ended (the command then leaves without waiting)
+
+    def run(self, items: Sequence[BatchInput]) -> Iterator[GradeResult]:
+        """Yield each input's result in input order; closing the iterator stops the work."""
+        ...
 
 
 def run_batch(items: list[BatchInput], engine: BatchEngine, out: OutputFolder | None,
