@@ -205,3 +205,53 @@ def test_no_speech_model_needed_on_the_driver(cohort, cluster, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "False False"
     assert "error" not in json.loads(proc.stdout)
+
+
+def test_ctrl_c_keeps_what_finished_and_a_rerun_completes(cohort, cluster, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(3):
+        for name in SPOKEN:
+            (folder / f"{i}-{name}").write_bytes((cohort / name).read_bytes() + b"\0" * (2 * i + 1))
+    out, env = tmp_path / "out", cli_env(INTERVIEWER_CACHE=str(tmp_path / "c"))
+    cmd = [*CLI, "grade", str(folder), "--format", "json", "--out", str(out), "--engine", "ray",
+           "--address", cluster, "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (results.exists() and results.read_text().count("\n") >= 1):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    done = rows(out)  # every line is whole JSON
+    assert 1 <= len(done) < 9 and all("error" not in r for r in done)
+    assert (out / "summary.csv").read_text().count("\n") == len(done) + 1
+
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert len([ln for ln in progress_lines(again.stderr) if "(cached)" in ln]) >= len(done)
+    assert len(again.stdout.splitlines()) == 9
+
+
+def test_a_set_up_problem_on_the_workers_is_one_line_as_locally(cohort, cluster, tmp_path):
+    local = grade(str(cohort / "ben.wav"), "--stt-model", "no-such-model", "--no-cache", cache=tmp_path / "c")
+    on_ray = grade(str(cohort / "ben.wav"), "--stt-model", "no-such-model", "--no-cache", "--engine", "ray",
+                   "--address", cluster, "--workers", "1", cache=tmp_path / "c")
+    assert local.returncode == on_ray.returncode == 2, on_ray.stderr
+    assert "Traceback" not in on_ray.stderr
+    problem = [ln for ln in on_ray.stderr.splitlines() if ln.startswith("interviewer:")]
+    assert problem == local.stderr.strip().splitlines() and "no-such-model" in problem[0], on_ray.stderr
+
+
+def test_shared_inputs_are_read_where_graded_with_the_same_rows(both_engines, cohort, cluster, tmp_path):
+    _, local_out, _ = both_engines["local"]
+    names = ("ben.wav", "quiet.wav", "session-one")
+    out = tmp_path / "out"
+    proc = grade(*(str(cohort / n) for n in names), "--format", "json", "--out", str(out), "--question",
+                 "Tell me about an incident.", "--engine", "ray", "--address", cluster, "--shared-inputs",
+                 "--no-cache", cache=tmp_path / "c")
+    assert proc.returncode == 1, proc.stderr
+    expected = {r["source"]: r for r in rows(local_out)}
+    assert rows(out) == [expected[str(cohort / n)] for n in names]

@@ -250,5 +250,25 @@ class RayEngine:
             compute=ActorPoolStrategy(size=self.actors), runtime_env={"env_vars": env},
             fn_constructor_kwargs={"grader_options": self.settings.grader_options or {},
                                    "config": self.local.config, "stt_spec": self.settings.stt_spec})
-        for row in graded.iter_rows():
-            yield pickle.loads(row["row"])
+        try:
+            for row in graded.iter_rows():
+                yield pickle.loads(row["row"])
+        except Exception as e:  # Ray wraps what a worker raised: a set-up problem is reported as here
+            raise set_up_problem(e) from None
+
+
+def set_up_problem(e: BaseException) -> InterviewerError:
+    """What a worker raised (no speech model, a dead grader), found inside Ray's wrapping; else Ray's error."""
+    seen: set[int] = set()
+    cause: BaseException | None = e
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        inner = getattr(cause, "cause", None)  # RayTaskError: the exception the worker raised
+        if isinstance(inner, BaseException):
+            cause = inner
+            continue
+        if isinstance(cause, InterviewerError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return RayUnavailable(f"the Ray run failed: {type(e).__name__}: {first}")
