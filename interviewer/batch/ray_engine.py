@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import pickle
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -129,7 +130,11 @@ class GradeActor:
         rows = []
         for blob in batch.column("job").to_pylist():
             job: Job = pickle.loads(blob)
-            rows.append(pickle.dumps((job.index, grade_job(self.engine, job, self.scratch))))
+            try:
+                result: GradeResult | InterviewerError = grade_job(self.engine, job, self.scratch)
+            except InterviewerError as e:  # a set-up problem (no speech model): the driver stops the batch
+                result = InterviewerError(str(e))
+            rows.append(pickle.dumps((job.index, result)))
         return pa.table({"row": pa.array(rows, type=pa.binary())})
 
 
@@ -201,6 +206,8 @@ class RayEngine:
             return
         with self.cluster() as ray:
             for index, result in self.graded(ray, jobs):
+                if isinstance(result, InterviewerError):
+                    raise result  # as the local engine's workers do: the batch stops, with one line
                 self.local.store(keys[index], result)
                 ready[index] = result
                 while next_index in ready:
@@ -230,7 +237,7 @@ class RayEngine:
             if started:
                 ray.shutdown()
 
-    def graded(self, ray, jobs: list[Job]) -> Iterator[tuple[int, GradeResult]]:
+    def graded(self, ray, jobs: list[Job]) -> Iterator[tuple[int, GradeResult | InterviewerError]]:
         """(index, result) for each job, as the actors finish them."""
         from ray.data import ActorPoolStrategy, DataContext
 
@@ -253,22 +260,11 @@ class RayEngine:
         try:
             for row in graded.iter_rows():
                 yield pickle.loads(row["row"])
-        except Exception as e:  # Ray wraps what a worker raised: a set-up problem is reported as here
-            raise set_up_problem(e) from None
+        except Exception as e:  # Ray's own failure (a lost cluster, a bug): one line, the details in Ray's log
+            raise RayUnavailable(f"the Ray run failed: {ray_problem(e)}") from None
 
 
-def set_up_problem(e: BaseException) -> InterviewerError:
-    """What a worker raised (no speech model, a dead grader), found inside Ray's wrapping; else Ray's error."""
-    seen: set[int] = set()
-    cause: BaseException | None = e
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        inner = getattr(cause, "cause", None)  # RayTaskError: the exception the worker raised
-        if isinstance(inner, BaseException):
-            cause = inner
-            continue
-        if isinstance(cause, InterviewerError):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    return RayUnavailable(f"the Ray run failed: {type(e).__name__}: {first}")
+def ray_problem(e: BaseException) -> str:
+    """The first line of a Ray error, without its terminal colours."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    return re.sub(r"\x1b\[[0-9;]*m", "", f"{type(e).__name__}: {first}".rstrip(": "))[:300]
