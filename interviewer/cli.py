@@ -92,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", metavar="CSV", help="per-file questions: a CSV with 'file' and 'question' columns")
     p.add_argument("--stt-model", default="tiny.en", help="speech model for recordings: tiny.en, base, or a folder")
     p.add_argument("--no-cache", action="store_true", help="grade everything again instead of reusing results")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: threads on this machine (default); ray: an actor pool on a Ray cluster "
+                        "(pip install \"interviewer[ray]\")")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --engine ray: the cluster to join (as `ray start --head` printed it); "
+                        "default: a Ray started for this run on this machine")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="with --engine ray: grading actors, one CPU each (default: one per CPU of the cluster)")
+    p.add_argument("--shared-inputs", action="store_true",
+                   help="with --engine ray: the inputs are on a mount every node sees; workers read them there "
+                        "instead of receiving their bytes from this machine")
     p.set_defaults(handler=cmd_grade)
 
     for name, helptext, fn in (

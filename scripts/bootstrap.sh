@@ -64,7 +64,7 @@ fi
 PY="$VENV/bin/python"
 
 extras="base"
-[ "$want" = test ] && extras="base,test"
+[ "$want" = test ] && extras="base,test,ray"  # ray: the tests run `grade --engine ray` on a local cluster
 stamp="$(stamp_path "$VENV")"
 if ! stamp_covers "$stamp" "$extras"; then
   say "installing interviewer[$extras] and its dependencies"

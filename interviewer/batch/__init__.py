@@ -9,5 +9,6 @@ Where each job lives:
 - `result`: `GradeResult`, the one result type (a report, or an error naming the input);
 - `outputs`: results.jsonl, summary.csv, per-input report pages, index.html, and what is printed per input;
 - `progress`: the progress bar on a terminal, one line per input otherwise;
+- `ray_engine`: `--engine ray`, the same per-input path run by an actor pool on a Ray cluster;
 - `command`: the `grade` command wiring it all together.
 """

@@ -10,15 +10,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..catalog import load_catalog
-from ..errors import CatalogError
+from ..errors import CatalogError, InterviewerError
 from ..graders import make_grader
 from ..models import DEFAULT_LEVEL, Level
 from .cache import GraderConfig, ResultCache, default_cache_dir
 from .discover import assign_questions, discover
 from .outputs import OutputFolder, printer
-from .pipeline import GRADE_WORKERS, BatchGrader, run_batch
+from .pipeline import GRADE_WORKERS, BatchEngine, BatchGrader, run_batch
 from .progress import Progress, total_audio_seconds
 from .result import GradeResult
+
+
+class UsageError(InterviewerError):
+    """Options that do not go together."""
+
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 130
 STT_THREADS = 1  # CPU threads per transcription; with GRADE_WORKERS = 2 that fills 2 cores (see bench_batch.py)
@@ -70,6 +75,25 @@ def grader_identity(grader) -> str:
     return identity
 
 
+def make_engine(args: argparse.Namespace, grader, config: GraderConfig, cache: ResultCache | None,
+                stt_factory: Callable[[], object] | None) -> BatchEngine:
+    """--engine local: threads here; --engine ray: an actor pool on Ray, the driver keeping the cache."""
+    if getattr(args, "engine", "local") != "ray":
+        if getattr(args, "address", None) or getattr(args, "workers", None) or getattr(args, "shared_inputs", False):
+            raise UsageError("--address, --workers and --shared-inputs are for --engine ray")
+        return BatchGrader(grader, config, cache, stt_factory)
+    from .ray_engine import RayEngine, RaySettings, import_ray
+
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: needs at least 1")
+    import_ray(args.address)  # a missing extra is named before anything is read
+    settings = RaySettings(address=args.address, workers=args.workers, shared_inputs=args.shared_inputs,
+                           stt_spec=getattr(args, "stt_model", None),
+                           grader_options={"model": getattr(args, "model", None),
+                                           "offline": getattr(args, "offline", False)})
+    return RayEngine(BatchGrader(grader, config, cache), settings)
+
+
 def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] | None = None) -> int:
     """`interviewer grade` over any mix of inputs; `emit` prints each result (default: in --format)."""
     cat = load_catalog(getattr(args, "data_dir", None))
@@ -90,7 +114,7 @@ def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] 
     cache = None if getattr(args, "no_cache", False) else ResultCache(default_cache_dir())
     if has_audio:
         limit_heap_growth()
-    engine = BatchGrader(grader, config, cache, whisper_factory(spec) if has_audio else None)
+    engine = make_engine(args, grader, config, cache, whisper_factory(spec) if has_audio else None)
     out = OutputFolder(out_dir, rubric) if out_dir else None
     progress = Progress(len(items), total_audio_seconds(items) if has_audio else 0.0)
     graded, failed, interrupted = run_batch(items, engine, out, emit, progress)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -87,8 +87,9 @@ class BatchGrader:
 
     # --- one input ---
 
-    def prepare(self, item: BatchInput, use_cache: bool = True) -> Decoded:
-        """Read the input once: its cache key, and unless the cache holds it, what the workers need."""
+    def prepare(self, item: BatchInput, use_cache: bool = True, decode_audio: bool = True) -> Decoded:
+        """Read the input once: its cache key, and unless the cache holds it, what the workers need (a
+        recording's samples only with `decode_audio`: the Ray engine decodes where it transcribes)."""
         d = Decoded(item)
         try:
             if item.kind == "refused":
@@ -100,7 +101,7 @@ class BatchGrader:
             if item.kind in ("audio", "session"):
                 with contextlib.suppress(OSError, InputFileError):  # unreadable: reported when graded
                     d.key = self.config.key(item.kind, content_hash(item.path), item.question)
-            if item.kind != "audio" or (use_cache and self.cached(d) is not None):
+            if item.kind != "audio" or not decode_audio or (use_cache and self.cached(d) is not None):
                 return d
             audio = decode(item.path)
             check_speech(item.path, audio)
@@ -181,10 +182,14 @@ class BatchGrader:
                 if d.item.kind == "audio" and d.audio is None and not d.error:
                     d = self.prepare(d.item, use_cache=False)
         out = self.grade_decoded(d)
-        # errors are cheap to find again, and a fallback grade (LLM judge down) should be retried next time
-        if self.cache is not None and d.key and out.report is not None and out.report.grader == self.config.grader:
-            self.cache.put(d.key, out.cache_record())
+        self.store(d.key, out)
         return out
+
+    def store(self, key: str, out: GradeResult) -> None:
+        """Keep a result in the cache, when it is worth keeping: errors are cheap to find again, and a
+        fallback grade (LLM judge down) should be retried next time."""
+        if self.cache is not None and key and out.report is not None and out.report.grader == self.config.grader:
+            self.cache.put(key, out.cache_record())
 
     def grade_one(self, item: BatchInput) -> GradeResult:
         """One input, start to end, on the calling thread."""
@@ -317,7 +322,19 @@ class Interrupts:
                 raise KeyboardInterrupt
 
 
-def run_batch(items: list[BatchInput], engine: BatchGrader, out: OutputFolder | None,
+class BatchEngine(Protocol):
+    """What `run_batch` drives: one result per input, in input order. `BatchGrader` runs threads here,
+    `ray_engine.RayEngine` an actor pool on a Ray cluster. (Beside `run_batch`, not in protocols.py: its
+    types are the batch package's own, and protocols.py importing them would close a cycle.)"""
+
+    still_running: list[str]  # threads still busy when `run` ended (the command then leaves without waiting)
+
+    def run(self, items: Sequence[BatchInput]) -> Iterator[GradeResult]:
+        """Yield each input's result in input order; closing the iterator stops the work."""
+        ...
+
+
+def run_batch(items: list[BatchInput], engine: BatchEngine, out: OutputFolder | None,
               emit: Callable[[GradeResult], None], progress: Progress | None) -> tuple[int, int, bool]:
     """Grade everything, streaming each result to `out`, `emit` and `progress`; returns (graded, failed,
     interrupted)."""
