@@ -297,3 +297,17 @@ def test_resume_after_quit_grades_as_the_next_version(catalog, store):
     assert (res.folder / "grade-v2.json").is_file()
     html = (res.folder / "report.html").read_text()
     assert 'id="timeline"' in html and "Grade version</dt><dd>2" in html
+
+
+@pytest.mark.parametrize("bad", ["ABS", "../outside", "20240101-000000-abcdef/../../x"])
+def test_resume_refuses_ids_that_are_not_the_stores_own(catalog, store, tmp_path, bad):
+    """`--resume /abs/path` used to open (and write) wherever it pointed; only the store's own ids are taken."""
+    target = tmp_path / "elsewhere"
+    make_session(catalog, store, STRONG, quit_after=2)  # a real unfinished session beside it
+    bad = str(target) if bad == "ABS" else bad
+    before = sorted(p.name for p in store.iterdir())
+    out = cli(store, "practice", "--text", "--resume", bad, input="x\n\n")
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert not target.exists() and not (tmp_path / "outside").exists() and not (store.parent / "x").exists()
+    assert sorted(p.name for p in store.iterdir()) == before
