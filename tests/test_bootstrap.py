@@ -53,8 +53,8 @@ def bootstrap(repo: Path, venv: Path, want: str) -> tuple[list[str], str]:
 def test_interview_after_test_installs_nothing_again(project):
     repo, venv = project
     installs, err = bootstrap(repo, venv, "test")
-    assert len(installs) == 1 and installs[0].endswith("-e .[base,test]"), installs
-    assert err == "[setup] installing interviewer[base,test] and its dependencies\n"
+    assert len(installs) == 1 and installs[0].endswith("-e .[base,test,ray]"), installs
+    assert err == "[setup] installing interviewer[base,test,ray] and its dependencies\n"
 
     installs, err = bootstrap(repo, venv, "run")  # scripts/interview: the test extras cover base
     assert installs == [] and err == ""
@@ -67,7 +67,7 @@ def test_a_changed_pyproject_or_a_missing_extra_installs_again(project):
     installs, _ = bootstrap(repo, venv, "run")
     assert len(installs) == 1 and installs[0].endswith("-e .[base]")
     installs, _ = bootstrap(repo, venv, "test")  # the test extra is not there yet
-    assert len(installs) == 1 and installs[0].endswith("-e .[base,test]")
+    assert len(installs) == 1 and installs[0].endswith("-e .[base,test,ray]")
     installs, _ = bootstrap(repo, venv, "run")
     assert installs == []
     with open(repo / "pyproject.toml", "a") as f:
