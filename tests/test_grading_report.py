@@ -109,7 +109,8 @@ def test_strong_answer_grades_high_and_weak_low(rubric: Rubric) -> None:
     )
     assert strong.flags == []
     assert weak.overall.score < 20 and weak.overall.recommendation is Recommendation.no_hire
-    assert {"blame", "hero", "conflation", "vague", "no_prevention"} <= set(weak.flag_ids())
+    # "I fixed it myself" with nobody else named is not the lone-saviour story the hero flag is for
+    assert {"blame", "conflation", "vague", "no_prevention"} <= set(weak.flag_ids())
     assert strong.overall.letter in ("A", "B") and weak.overall.letter == "F"
 
 

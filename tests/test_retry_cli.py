@@ -22,7 +22,7 @@ WEAK_MITIGATION = [
     "The traces showed every request waiting on a lock in the image cache, which a dependency bump had made "
     "global.",
     "We dealt with it eventually and things got better.",
-    "The process let a dependency bump ship without a load test, so a gap lined up.",
+    "The dependency bump had shipped without a load test, which is how the gap got through.",
     "Within a week we added a load test to the release pipeline and an alert on lock wait time.",
 ]
 STRONG_MITIGATION = (
