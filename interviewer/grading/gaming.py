@@ -27,15 +27,20 @@ _ADDRESSED = re.compile(
     r"(?:score|marks|rating|grade)s?"
     r"|(?:score|rate|mark|grade|rank)\s+(?:me|this\s+(?:answer|response|candidate|story)|the\s+candidate)\b"
     r"|(?:ignore|disregard)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|other)?\s*(?:instructions|rules|criteria)"
+    r"|(?:ignore|disregard|override|overrides)\s+(?:[\w-]+\s+){0,3}?(?:instructions|rubric|prompt|"
+    r"(?:scoring|grading|evaluation|marking)\s+(?:rules|criteria|guidelines))"
+    r"|(?:expected|target|desired|recommended|correct|final)[\s_-]+(?:grade|score|rating|verdict)"
     r"|as\s+an\s+ai|language\s+model|\bllm\b|note\s+to\s+(?:the\s+)?(?:ai|model|system|reviewer|grader|evaluator|bot|machine)"
     r"|(?:dear|hey|hi|attention)\s*,?\s+(?:ai|model|bot|grader|evaluator|reviewer|system)\b"
     r"|(?:ai|model|bot|system|tool)\s+(?:reading|grading|scoring|evaluating|reviewing)\s+(?:this|me)"
     r"|(?:exemplary|perfect|hire|strong\s+hire|10/10|5/5|4/4)\s+(?:answer|response|candidate|rating|score)"
     r"|(?:grade|rate|score|mark|evaluate|judge|assess)\w*\s+(?:this|me|my|generously|highly|favou?rably|leniently|kindly)"
     r"|(?:system|scoring|grading|evaluation)\s+(?:instruction|prompt|model|note)s?"
-    r"|^\W*(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:"
     r"|\b\d{1,2}\s*/\s*(?:4|5|10)\b|out\s+of\s+(?:4|5|10|ten|five)\b|(?:strong|definite)\s+hire"
-    r")\b",
+    r")\b"
+    r"|^\W*(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:"  # a label, then a list: no word boundary
+    # key-value data whose keys are about the grade (JSON and the like) is for a machine, not a listener
+    r"|[{,]\s*[\"'][\w\s-]{0,30}(?:grade|score|rating|verdict|override|instruction|hire)[\w\s-]{0,30}[\"']\s*:",
     re.IGNORECASE,
 )
 # the candidate grading themself: what the story "shows" about them, or a self-description as a kind of engineer
@@ -93,6 +98,14 @@ LIST_JARGON_SHARE = 0.5
 class Ignored:
     index: int  # sentence index in the Doc
     reason: str  # "addressed to the grader" | "claims coverage" | "bare term list" | "grades itself"
+    start: int = 0  # the ignored part of the sentence, as offsets into it (a list run on into a story sentence)
+    end: int | None = None
+
+    def span(self, doc: Doc) -> tuple[int, int]:
+        """The ignored characters, as offsets into the Doc's text."""
+        sentence = doc.sentences[self.index]
+        end = sentence.end if self.end is None else sentence.start + self.end
+        return sentence.start + self.start, end
 
 
 def _is_list(sentence: str) -> bool:
@@ -103,6 +116,42 @@ def _is_list(sentence: str) -> bool:
         return False
     jargon = sum(bool(_JARGON.match(w)) for w in words)
     return jargon >= MIN_LIST_WORDS and jargon / len(words) >= LIST_JARGON_SHARE
+
+
+_LABEL = re.compile(r"\b(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:", re.IGNORECASE)
+_ITEM_SPLIT = re.compile(r"[;,|\u2022]")
+MIN_RUN_ITEMS = 3  # a list run on into a sentence: at least this many jargon items in a row
+MIN_STORY_WORDS = 4  # and the rest of the sentence must be a story of its own to be kept
+
+
+def _jargon_item(item: str) -> bool:
+    words = _WORD.findall(item)
+    if not 1 <= len(words) <= 3 or any(w.lower() in _FUNCTION for w in words):
+        return False
+    return sum(bool(_JARGON.match(w)) for w in words) * 2 >= len(words)
+
+
+def _list_part(sentence: str) -> tuple[int, int] | None:
+    """Where a term list runs on into a story sentence with no full stop between them (a list stuck before
+    or after the story), as offsets into the sentence; None when there is no such run or no story beside it."""
+    label = _LABEL.search(sentence)
+    head = label.end() if label else 0
+    cuts = [m.start() for m in _ITEM_SPLIT.finditer(sentence, head)]
+    bounds = [head, *[c + 1 for c in cuts], len(sentence) + 1]
+    items = [sentence[a : b - 1] for a, b in zip(bounds, bounds[1:], strict=False)]
+    # leading: label and items from the start, the story after the last separator of the run
+    if (label is None or not sentence[: label.start()].strip()) and len(items) > MIN_RUN_ITEMS:
+        n = 0
+        while n < len(items) - 1 and _jargon_item(items[n]):
+            n += 1
+        rest = sentence[bounds[n] :]
+        if n >= MIN_RUN_ITEMS and len(_WORD.findall(rest)) >= MIN_STORY_WORDS:
+            return 0, bounds[n]
+    # trailing: a label (or a run of items) after the story, to the end of the sentence
+    if (label is not None and label.start() > 0 and all(_jargon_item(i) for i in items if i.strip())
+            and len(_WORD.findall(sentence[: label.start()])) >= MIN_STORY_WORDS):
+        return label.start(), len(sentence)
+    return None
 
 
 def classify(sentence: str) -> str | None:
@@ -124,6 +173,11 @@ def gaming_sentences(doc: Doc) -> list[Ignored]:
     open_bracket = False  # inside a bracketed note that started by addressing the grader
     for i in range(len(doc.sentences)):
         text = doc.sentence_text(i)
+        part = _list_part(text)
+        if part is not None:
+            out.append(Ignored(i, "bare term list", *part))
+            open_bracket = False
+            continue
         reason = classify(text)
         if reason is None and open_bracket:
             reason = "addressed to the grader"
@@ -140,13 +194,15 @@ def gaming_sentences(doc: Doc) -> list[Ignored]:
 def masked(doc: Doc, ignored: list[Ignored]) -> str:
     """The text with ignored sentences blanked out, every other offset unchanged."""
     chars = list(doc.text)
-    for ig in ignored:
-        span = doc.sentences[ig.index]
-        for k in range(span.start, span.end):
+    spans = [ig.span(doc) for ig in ignored]
+    for start, end in spans:
+        for k in range(start, end):
             if not chars[k].isspace():
                 chars[k] = " "
     # a blanked sentence must still end one: put a break where it was so neighbours do not merge
-    for ig in ignored:
-        span = doc.sentences[ig.index]
-        chars[span.start] = "\n"
+    for start, end in spans:
+        if start < end:
+            chars[start] = "\n"
+            if end < len(chars) and not chars[end - 1].isspace():
+                chars[end - 1] = "\n"
     return "".join(chars)

@@ -39,7 +39,7 @@ def observe(text: str) -> Observation:
     return Observation(
         text=text,
         ignored=ignored,
-        ignored_quotes=[doc.sentence_text(ig.index) for ig in ignored],
+        ignored_quotes=[doc.text[slice(*ig.span(doc))].strip() for ig in ignored],
         findings=f,
         rules=rules,
         rule_flags=raise_flags(f, rules),
