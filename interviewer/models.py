@@ -255,6 +255,8 @@ class Turn(BaseModel):
     note: InterviewerNote | None = None
     phrased_by: str = "offline"  # "offline" or "llm:<model>"
     audio_dropped: int = 0  # microphone overflows (lost audio blocks) while this answer was recorded
+    time_limit_s: float | None = None  # the talk time this answer was given (the opening's limit), if any
+    cut_off: bool = False  # the interviewer cut in when it ran past that limit (spoken interviews)
 
 
 class SessionMeta(BaseModel):

@@ -116,6 +116,7 @@ class Answer:
     seconds: float | None = None
     audio_file: str | None = None  # relative to the session folder
     audio_dropped: int = 0  # microphone overflows (lost blocks of audio) while this answer was recorded
+    cut_off: bool = False  # the channel ended it at the talk-time limit it was given (a spoken cut-in follows)
 
 
 class Channel(Protocol):
@@ -129,8 +130,13 @@ class Channel(Protocol):
         """Deliver the interviewer's words (turn_index None for greeting and closing)."""
         ...
 
-    def listen(self, turn_index: int) -> Answer:
-        """Return the candidate's answer to the question just said."""
+    def listen(self, turn_index: int, limit_s: float | None = None) -> Answer:
+        """Return the candidate's answer to the question just said.
+
+        `limit_s` is the talk time the answer is given (the persona's opening limit, else None); a channel
+        that can interrupt (voice) cuts the candidate off at a pause past it and says so in `Answer.cut_off`,
+        one that cannot (typing) ignores it.
+        """
         ...
 
     def close(self) -> None:

@@ -68,7 +68,7 @@ class ScriptedChannel:
         name = espeak(text, self.folder / f"turn{turn_index}-question.wav", "en-gb") if self.audio else None
         return Said(text, name)
 
-    def listen(self, turn_index: int) -> Answer:
+    def listen(self, turn_index: int, limit_s: float | None = None) -> Answer:
         if self.interrupt_after is not None and turn_index >= self.interrupt_after:
             raise KeyboardInterrupt
         if self.quit_after is not None and turn_index >= self.quit_after:

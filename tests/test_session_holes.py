@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -231,13 +232,14 @@ def test_turn_audio_is_durable_before_the_log_line_that_names_it(tmp_path, monke
 # --- microphone overflows --------------------------------------------------------------------------
 
 
-def test_audio_dropped_shows_in_replay_and_both_reports(catalog, store):
+def test_audio_dropped_and_a_cut_off_opening_show_in_replay_and_both_reports(catalog, store):
     s = SessionStore(store)
     sid, writer = s.create()
     rubric = catalog.rubrics["production-incident"]
     turns = [Turn(index=i, round=kind, question=f"question {i}", answer=STRONG[i], answer_seconds=30.0,
                   audio_dropped=dropped)
              for i, (kind, dropped) in enumerate(zip(RoundKind, (0, 3, 1), strict=False))]
+    turns[0] = turns[0].model_copy(update={"time_limit_s": 120.0, "cut_off": True})  # the opening, interrupted
     with writer:
         writer.append(SessionStarted(meta=SessionMeta(id=sid, persona="peer", level=Level.L5, question="Q?",
                                                       mode="voice")))
@@ -254,7 +256,9 @@ def test_audio_dropped_shows_in_replay_and_both_reports(catalog, store):
     for where, text in outputs.items():
         assert "audio dropped 3 times in turn 2" in text, where
         assert "audio dropped 1 time in turn 3" in text, where
-        assert "in turn 1" not in text, where
+        assert "cut off at the 2:00 limit in turn 1" in text, where
+        assert not re.search(r"audio dropped \d+ times? in turn 1\b", text), where  # none lost in turn 1
+        assert text.count("cut off at") == 1, where  # only the opening was cut off
 
 
 # --- a command reads a session log once ------------------------------------------------------------

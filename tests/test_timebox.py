@@ -7,9 +7,10 @@ from pathlib import Path
 
 from conftest import cli_env, run_cli
 
-from interviewer.interview.timebox import SAY_MORE_ID, cut_in, say_more, story_seconds
+from interviewer.interview.timebox import SAY_MORE_ID, answer_limit, cut_in, say_more, story_seconds
 from interviewer.models import RoundKind
 from interviewer.sessions.store import read_session
+from interviewer.voice.vad import cut_at_limit
 
 LONG_OPENING = " ".join(
     ["Our checkout API started failing at 09:12 and about 30 percent of orders failed for 25 minutes."] * 30
@@ -28,6 +29,29 @@ def test_the_opening_is_measured_by_talk_time_or_by_words(catalog):
     assert cut_in(RoundKind.opening, LONG_OPENING, limit - 1, peer) is None
     assert cut_in(RoundKind.probe, LONG_OPENING, None, peer) is None  # only the opening story is cut
     assert cut_in(RoundKind.opening, "", None, peer) is None
+
+
+def test_a_spoken_answer_is_cut_at_the_first_pause_past_its_limit_or_when_the_grace_runs_out():
+    # (seconds talked since the first word, seconds of pause since the last one, the limit)
+    assert not cut_at_limit(14.9, 1.0, 15.0)  # limit not reached: even a long pause does not cut
+    assert not cut_at_limit(16.0, 0.1, 15.0)  # reached, but mid-sentence: no pause yet
+    assert not cut_at_limit(16.0, 0.24, 15.0)  # a gap between words is not a pause
+    assert cut_at_limit(16.0, 0.25, 15.0)  # the first pause after the limit
+    assert not cut_at_limit(22.9, 0.0, 15.0)  # still talking, inside the 8 s grace
+    assert cut_at_limit(23.0, 0.0, 15.0)  # grace expired: cut even mid-sentence
+    assert cut_at_limit(15.5, 0.0, 15.0, grace_s=0.5) and not cut_at_limit(15.5, 0.4, 15.0, pause_needed_s=0.5)
+    assert not cut_at_limit(600.0, 5.0, None)  # no limit (every round but the opening): never
+
+
+def test_only_the_opening_is_given_a_limit_and_a_cut_off_opening_always_gets_the_cut_in(catalog):
+    peer = catalog.persona("peer")
+    limit = peer.timebox.opening_seconds
+    assert answer_limit(RoundKind.opening, peer) == limit
+    assert all(answer_limit(kind, peer) is None for kind in RoundKind if kind is not RoundKind.opening)
+    # the channel measures from the first word: a cut-off opening may read a little under the limit
+    assert cut_in(RoundKind.opening, ENOUGH, limit - 0.3, peer) is None
+    assert cut_in(RoundKind.opening, ENOUGH, limit - 0.3, peer, cut_off=True) == peer.timebox.cut_in
+    assert cut_in(RoundKind.opening, "", limit + 1, peer, cut_off=True) is None  # nothing heard: nothing to cut
 
 
 def test_each_persona_has_its_own_limit_and_words(catalog):

@@ -10,12 +10,12 @@ import wave
 import numpy as np
 import pytest
 from conftest import run_cli
-from voice_audio import answer, tiny_model, wer, write_wav
+from voice_audio import SR, answer, tiny_model, wer, write_wav
 
 from interviewer.errors import InputFileError
 from interviewer.models import Voice
 from interviewer.protocols import Speech
-from interviewer.voice.audio import ArraySource, NullOut
+from interviewer.voice.audio import CHUNK, ArraySource, CallbackSource, NullOut
 from interviewer.voice.channel import FileChannel, VoiceChannel, answer_files
 from interviewer.voice.loop import Listener
 from interviewer.voice.tts import Pyttsx3TTS
@@ -269,3 +269,103 @@ def test_practice_output_to_a_pipe_has_no_live_line(answers_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "You (so far)" not in proc.stdout and "\x1b[" not in proc.stdout
     assert "\nYou: " in proc.stdout  # the plain line per answer, as before
+
+
+# --- the spoken cut-in at the opening's limit ---------------------------------------------------------
+
+LIMIT_S = 15.0
+
+
+def long_opening(speech_dir):
+    """About 45 s of opening story: 12 sentences with thinking pauses."""
+    from voice_audio import ANSWERS as STORY
+
+    return answer([s for a in STORY[:4] for s in a], speech_dir, pauses=[0.6, 0.9, 0.7, 1.1, 0.8, 0.6] * 2)
+
+
+def test_a_spoken_opening_past_the_limit_is_cut_off_and_the_cut_in_leads_the_next_question(speech_dir, tmp_path,
+                                                                                           catalog):
+    from interviewer.grading import OfflineGrader
+    from interviewer.interview import OfflinePhraser, run_interview
+    from interviewer.interview.interview import InterviewSetup
+    from interviewer.models import Level
+    from interviewer.sessions.store import SessionStore, read_session
+
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    opening = long_opening(speech_dir)
+    assert opening.speech_end > 40.0
+    write_wav(folder / "00.wav", opening.audio)
+    write_wav(folder / "01.wav", answer(ANSWERS[1], speech_dir).audio)
+    peer = catalog.personas["peer"]
+    persona = peer.model_copy(update={"rounds": peer.rounds[:2],
+                                      "timebox": peer.timebox.model_copy(update={"opening_seconds": LIMIT_S})})
+    setup = InterviewSetup(persona=persona, rubric=catalog.rubrics["production-incident"], level=Level.L5,
+                           question=catalog.questions["incident-classic"], mode="files")
+    lines: list[str] = []
+    channel = FileChannel(folder, Pyttsx3TTS(), Listener(tiny_model(), TurnConfig()), echo=lines.append)
+    result = run_interview(setup, channel, OfflineGrader(), SessionStore(tmp_path / "sessions"),
+                           phraser=OfflinePhraser())
+    first, second = result.turns
+    cut = persona.timebox.cut_in.strip()
+    assert first.cut_off and first.time_limit_s == LIMIT_S and not second.cut_off
+    assert "checkout" in first.answer.lower() and "canary" not in first.answer.lower()  # heard up to the cut
+    assert first.words and (result.folder / first.answer_audio).is_file()  # saved like any other answer
+    assert wav_seconds(result.folder / first.answer_audio) < LIMIT_S + 8.0 + 1.0  # not the whole 45 s file
+    # the cut-in is said right after the cut-off answer, immediately followed by the next question
+    heard_at = lines.index(f"You: {first.answer}")
+    assert lines[heard_at + 1] == f"Interviewer: {cut}"
+    assert lines[heard_at + 2].startswith("Interviewer: ") and lines[heard_at + 2].endswith("?")
+    assert second.question == f"{cut} {lines[heard_at + 2].removeprefix('Interviewer: ')}"
+    # the saved log says so; a log written before the field existed still loads (not cut off)
+    raw = [json.loads(line) for line in (result.folder / "session.jsonl").read_text().splitlines()]
+    assert [e["turn"]["cut_off"] for e in raw if e["type"] == "turn"] == [True, False]
+    assert read_session(result.folder).turns[0].cut_off
+    old = tmp_path / "old"
+    old.mkdir()
+    for e in raw:
+        if e["type"] == "turn":
+            del e["turn"]["cut_off"], e["turn"]["time_limit_s"]
+    (old / "session.jsonl").write_text("".join(json.dumps(e) + "\n" for e in raw))
+    loaded = read_session(old)
+    assert not loaded.warnings and [t.cut_off for t in loaded.turns] == [False, False]
+    assert loaded.turns[0].time_limit_s is None and loaded.turns[0].answer == first.answer
+
+
+class LiveMic(CallbackSource):
+    """The capture path's own queue, filled in real time by a thread as PortAudio's callback would (the test
+    machine has no microphone): the candidate keeps talking whether or not the loop is reading."""
+
+    def __init__(self, audio: np.ndarray):
+        super().__init__()
+        self.audio = audio
+        threading.Thread(target=self._feed, name="live-mic", daemon=True).start()
+
+    def _feed(self) -> None:
+        import sounddevice as sd
+
+        status, t0 = sd.CallbackFlags(), time.monotonic()
+        for k, i in enumerate(range(0, len(self.audio) - CHUNK + 1, CHUNK)):
+            time.sleep(max(0.0, t0 + k * CHUNK / SR - time.monotonic()))
+            self.callback(self.audio[i : i + CHUNK].reshape(-1, 1), CHUNK, None, status)
+
+
+def test_the_cut_in_is_said_over_the_candidate_without_barge_in(speech_dir, tmp_path, catalog):
+    """Cut off at a pause, the candidate goes on talking; the cut-in plays in full and what the microphone heard
+    meanwhile is dropped, then the question is said (barge-in would have stopped the cut-in at once)."""
+    first = "Our checkout service started timing out at nine forty in the morning."
+    more = "And then the latency alert paged me within two minutes."
+    spoken = answer([first, more], speech_dir, pauses=[1.2], tail=14.0)
+    out = WallClockOut()
+    lines: list[str] = []
+    channel = VoiceChannel(Pyttsx3TTS(Voice(rate=150)), Listener(tiny_model(), TurnConfig()), out,
+                           LiveMic(spoken.audio), echo=lines.append)
+    channel.attach(tmp_path)
+    heard = channel.listen(0, limit_s=3.0)  # cut at the pause after the first sentence
+    assert heard.cut_off and "checkout" in heard.text.lower() and "latency" not in heard.text.lower()
+    cut = catalog.personas["peer"].timebox.cut_in.strip()
+    question = "What did you do first?"
+    said = channel.say(iter([cut, question]), 1)
+    assert "(you started talking: listening)" not in lines and out.stopped_at is None  # nothing was cut short
+    assert said.text == f"{cut} {question}" and lines[-2:] == [f"Interviewer: {cut}", f"Interviewer: {question}"]
+    assert wav_seconds(tmp_path / said.audio_file) > 5.0

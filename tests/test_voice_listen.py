@@ -184,3 +184,32 @@ def test_segmenter_records_pauses_between_speech():
         seg.feed(p)
     # 40 silent frames (1.28 s) are a pause; 5 frames (0.16 s) are too short to record
     assert seg.silences == [(20 * FRAME, 60 * FRAME)]
+
+
+def test_a_long_opening_is_cut_off_at_the_first_pause_past_its_limit(speech_dir, tiny_stt):
+    from voice_audio import ANSWERS
+
+    sentences = [s for a in ANSWERS[:4] for s in a]  # 12 sentences, about 45 s with the pauses
+    pauses = [0.6, 0.9, 0.7, 1.1, 0.8, 0.6, 1.0, 0.7, 0.9, 0.6, 0.8]
+    spoken = answer(sentences, speech_dir, pauses=pauses, tail=3.0)
+    assert spoken.speech_end > 40.0
+    calls: list[tuple[float, bool]] = []
+    limit, lead = 15.0, 0.4
+    # a time warning due after the limit, and a cap the talk would reach if it were not cut at the limit
+    cfg = TurnConfig(warn_at_s=(limit + 2.0,), cap_s=limit + 10.0)
+
+    def warn(seconds: float, cap: bool) -> float:
+        calls.append((seconds, cap))
+        return 0.0
+
+    heard = Listener(tiny_stt, cfg, on_warning=warn).listen(ArraySource(spoken.audio), limit_s=limit)
+    ended_at = len(heard.audio) / SR
+    assert heard.reason == "timebox"
+    assert lead + limit <= ended_at <= lead + limit + cfg.cut_grace_s + 0.2, ended_at  # well before the end
+    assert np.abs(spoken.audio[int((ended_at - 0.15) * SR) : int(ended_at * SR)]).max() < 1e-3  # in a pause
+    assert calls == []  # neither the warning past the limit nor the cap's "let's stop there" was said
+    text = heard.text.lower()
+    assert "checkout" in text and "certificate" in text  # the first sentences were transcribed...
+    assert "canary" not in text and "half of our users" not in text  # ...and the last ones never heard
+    assert heard.words and heard.words[-1].end <= ended_at + 0.1
+    assert heard.talk_seconds is not None and limit - 1.0 <= heard.talk_seconds <= limit + cfg.cut_grace_s

@@ -4,7 +4,8 @@ The stages are behind small seams so text, voice and file-driven modes, and the 
 all run the same loop:
 - the round engine (`engine.plan_next`, pure) decides the round, the gap to press and an offline phrasing;
 - the timebox (`timebox`, pure) cuts in after an opening story past the persona's limit (said before the next
-  question) and asks once to "say more" after a very short answer;
+  question; a spoken channel, told the limit, interrupts at the first pause past it) and asks once to "say
+  more" after a very short answer;
 - a `Phraser` turns that plan into the words the persona says (offline: the plan's text; LLM: streamed);
 - a `Channel` delivers the words to the candidate and returns their answer (terminal, voice, audio files);
 - the `SessionWriter` fsyncs every finished turn before the next question is asked;
@@ -90,7 +91,8 @@ def run_interview(
                 round_kind, setup.persona, setup.question, turns, assess(candidate_text(turns)), setup.level
             )
             pieces = phraser.phrase(planned, setup.persona, turns)
-            turn, quit_ = _ask(channel, chain([lead_in], pieces) if lead_in else pieces, planned, turns, phraser)
+            turn, quit_ = _ask(channel, chain([lead_in], pieces) if lead_in else pieces, planned, turns, phraser,
+                               timebox.answer_limit(round_kind, setup.persona))
             lead_in = None
             if turn is not None:
                 turns.append(turn)
@@ -98,9 +100,9 @@ def run_interview(
             if quit_ or turn is None:
                 reason = "quit"
                 break
-            lead_in = timebox.cut_in(round_kind, turn.answer, turn.answer_seconds, setup.persona)
-            more = None if turn.skipped else timebox.say_more(round_kind, planned.target, turn.answer,
-                                                              setup.persona)
+            lead_in = timebox.cut_in(round_kind, turn.answer, turn.answer_seconds, setup.persona, turn.cut_off)
+            more = None if turn.skipped or turn.cut_off else timebox.say_more(
+                round_kind, planned.target, turn.answer, setup.persona)
             if more:
                 again = PlannedQuestion(round=round_kind, text=more, question_id=timebox.SAY_MORE_ID,
                                         target=planned.target, note=planned.note, level=planned.level)
@@ -126,12 +128,12 @@ def run_interview(
 
 
 def _ask(channel: Channel, pieces: Iterator[str], planned: PlannedQuestion, turns: list[Turn],
-         phraser: Phraser | None) -> tuple[Turn | None, bool]:
-    """Say one question and listen: the finished turn (None when the candidate quit without answering) and
-    whether they asked to end the interview."""
+         phraser: Phraser | None, limit_s: float | None = None) -> tuple[Turn | None, bool]:
+    """Say one question and listen (the answer given `limit_s` of talk, if any): the finished turn (None when
+    the candidate quit without answering) and whether they asked to end the interview."""
     asked_at = utcnow()
     said = channel.say(pieces, len(turns))
-    answer = channel.listen(len(turns))
+    answer = channel.listen(len(turns), limit_s)
     if answer.quit and not answer.text.strip():
         return None, True
     turn = Turn(
@@ -151,6 +153,8 @@ def _ask(channel: Channel, pieces: Iterator[str], planned: PlannedQuestion, turn
         note=planned.note,
         phrased_by=phraser.name if phraser is not None else OfflinePhraser.name,  # known once it has phrased
         audio_dropped=answer.audio_dropped,
+        time_limit_s=limit_s,
+        cut_off=answer.cut_off,
     )
     return turn, answer.quit
 

@@ -106,8 +106,8 @@ class _Subfolder:
         said = self.channel.say(pieces, k)
         return Said(said.text, f"{self.relative}/{said.audio_file}" if said.audio_file else None)
 
-    def listen(self, k: int) -> Answer:
-        a = self.channel.listen(k)
+    def listen(self, k: int, limit_s: float | None = None) -> Answer:
+        a = self.channel.listen(k, limit_s)
         return replace(a, audio_file=f"{self.relative}/{a.audio_file}") if a.audio_file else a
 
 

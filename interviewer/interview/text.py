@@ -73,7 +73,8 @@ class TextChannel:
         self.stdout.flush()
         return Said(text="".join(parts).strip())
 
-    def listen(self, turn_index: int) -> Answer:
+    def listen(self, turn_index: int, limit_s: float | None = None) -> Answer:
+        # a typed answer cannot be interrupted: the loop cuts in after it, by its word count
         if not self._hinted:
             self.stdout.write(TEXT_HINT + "\n")
             self._hinted = True

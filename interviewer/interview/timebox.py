@@ -2,7 +2,8 @@
 
 - An opening story that runs past the persona's limit gets a polite cut-in, said before the next question.
   Its length is the spoken talk time when the channel measured one, else its words at the persona's pace
-  (text mode).
+  (text mode). A spoken channel given the limit (`answer_limit`) interrupts at the first pause past it; an
+  answer it cut off gets the cut-in even when its measured talk time is a little under the limit.
 - A very short answer gets one "say more about ..." before the next round, naming what the question was
   after; an answer that says there is nothing more ("I don't remember") is taken at its word.
 """
@@ -52,11 +53,18 @@ def story_seconds(text: str, seconds: float | None, persona: Persona) -> float:
     return words(text) / persona.timebox.words_per_minute * 60.0
 
 
-def cut_in(round_kind: RoundKind, text: str, seconds: float | None, persona: Persona) -> str | None:
-    """The cut-in to say before the next question when the opening story ran past the limit, else None."""
+def answer_limit(round_kind: RoundKind, persona: Persona) -> float | None:
+    """The talk time an answer in this round is given: the persona's limit for the opening story, else none."""
+    return persona.timebox.opening_seconds if round_kind is RoundKind.opening else None
+
+
+def cut_in(round_kind: RoundKind, text: str, seconds: float | None, persona: Persona,
+           cut_off: bool = False) -> str | None:
+    """The cut-in to say before the next question when the opening story ran past the limit (or the channel
+    cut it off there: it measures from the first word, so its talk time may read a little under), else None."""
     if round_kind is not RoundKind.opening or not text.strip():
         return None
-    if story_seconds(text, seconds, persona) <= persona.timebox.opening_seconds:
+    if not cut_off and story_seconds(text, seconds, persona) <= persona.timebox.opening_seconds:
         return None
     return persona.timebox.cut_in.strip()
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..clock import clock
 from ..models import MAX_SCORE, PRESENT_SCORE, GradeReport, Level, Rubric, SessionMeta, SignalScore, Turn
 from .data import RetryView
-from .notes import audio_dropped_note
+from .notes import turn_notes
 
 TOP_IMPROVEMENTS = 3
 RECOMMENDATION_WORDS = {
@@ -125,9 +125,8 @@ def _transcript(turns: list[Turn]) -> list[str]:
             out += ["**You:** _(no answer)_", ""]
         else:
             out += ["**You:**", "", *_quote_lines(t.answer), ""]
-        dropped = audio_dropped_note(t)
-        if dropped:
-            out += [f"_{dropped}_", ""]
+        for note in turn_notes(t):
+            out += [f"_{note}_", ""]
     return out
 
 

@@ -11,3 +11,17 @@ def audio_dropped_note(turn: Turn) -> str | None:
     if n <= 0:
         return None
     return f"audio dropped {n} {'time' if n == 1 else 'times'} in turn {turn.index + 1}"
+
+
+def cut_off_note(turn: Turn) -> str | None:
+    """'cut off at the 2:00 limit in turn 1' when the interviewer interrupted the answer at its time limit."""
+    if not turn.cut_off:
+        return None
+    limit = turn.time_limit_s
+    at = f"the {int(limit) // 60}:{int(limit) % 60:02d} limit" if limit is not None else "the time limit"
+    return f"cut off at {at} in turn {turn.index + 1}"
+
+
+def turn_notes(turn: Turn) -> list[str]:
+    """Every note about a turn, in the order the views show them."""
+    return [n for n in (cut_off_note(turn), audio_dropped_note(turn)) if n]

@@ -16,7 +16,7 @@ from . import charts
 from .audio import SessionAudio
 from .data import HistoryPoint, RetryView
 from .evidence import Segment, Span, highlight
-from .notes import audio_dropped_note
+from .notes import turn_notes
 from .playback import Marker, Piece, TimedWord, answer_timing, pieces
 
 
@@ -165,7 +165,7 @@ def transcript(turns: Sequence[Turn], text: str, spans: Sequence[Span], names: d
         answer = t.answer.strip()
         item: dict = {"index": t.index, "round": t.round.value, "q_time": _time(t.asked_at, started),
                       "question": t.question, "missing": "skipped" if t.skipped else "" if answer else "no answer",
-                      "parts": [], "a_time": "", "dropped": audio_dropped_note(t) or "", "audio": None}
+                      "parts": [], "a_time": "", "notes": turn_notes(t), "audio": None}
         timed, marks = answer_timing(t) if audio is not None else ([], [])
         item["audio"] = _audio(t, audio, marks)
         if not item["missing"]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..clock import clock
 from ..errors import SessionError
-from ..report.notes import audio_dropped_note
+from ..report.notes import turn_notes
 from ..session_log import Session
 from .store import CLOSING_AUDIO, GREETING_AUDIO
 
@@ -38,9 +38,7 @@ def replay_lines(session: Session) -> list[str]:
         talk = f", {t.answer_seconds:.0f} s" if t.answer_seconds else ""
         answer = "(skipped)" if t.skipped else (t.answer or "(no answer)")
         out += _wrapped(f"[{_clock(t.answered_at, start)}] candidate{talk}:", answer)
-        dropped = audio_dropped_note(t)
-        if dropped:
-            out.append(f"    ({dropped})")
+        out += [f"    ({note})" for note in turn_notes(t)]
     for a in session.attempts:
         replaced = f", in place of turn {a.replaces + 1}" if a.replaces is not None else ""
         status = (f"graded as version {a.version}" if a.version is not None

@@ -4,8 +4,11 @@
 - `say()` renders each piece of the question as the phraser yields it (with the LLM persona the first
   sentence plays while the rest is generated), a clause at a time with the next ones rendering while one
   plays (voice/speaking.py), plays it, watches the microphone for barge-in, and saves the
-  question audio in the session folder;
-- `listen()` runs the listening loop (VAD, streaming transcription, end of turn) and saves the answer audio;
+  question audio in the session folder; right after the channel cut an answer off at its limit, the first
+  piece (the cut-in, said over the candidate) plays without barge-in and what the microphone heard meanwhile
+  is dropped;
+- `listen()` runs the listening loop (VAD, streaming transcription, end of turn, the cut at a limit) and
+  saves the answer audio;
   in a terminal a live line (rich) shows what the candidate has said so far while they talk.
 `FileChannel` runs the same loop on audio files, one per turn, with a null output: no microphone needed.
 """
@@ -170,6 +173,7 @@ class VoiceChannel:
         self._asked = False  # a question (not just the greeting) has been said
         self._barge_vad = SileroVAD() if self.barge_in else None
         self._overflows_at_say = 0  # the source's overflow count when the last question started
+        self._cut_off = False  # the last answer was cut off: the next say starts by talking over the candidate
         self.stt_model: str | None = getattr(listener.stt, "name", None)  # recorded in the session meta
 
     # --- Channel ---------------------------------------------------------------------
@@ -188,16 +192,21 @@ class VoiceChannel:
         if self._barge_vad is not None:
             self._barge_vad.reset()
         detector = BargeDetector(self._barge_vad) if self._barge_vad is not None else None
+        over_candidate, self._cut_off = self._cut_off, False  # a cut-in is not stopped by the talk it cuts
         ahead = RenderAhead(self.tts)  # later clauses render while the first ones play
         try:
             for piece in pieces:
                 piece = " ".join(piece.split())
                 if not piece:
                     continue
+                if over_candidate and texts:  # the cut-in is out: let it end, drop what the mic heard, watch again
+                    self._wait_playback(None)
+                    self._discard_echo()
+                    over_candidate = False
                 barged = False
                 for i, (_text, render) in enumerate(ahead.submit(piece, first=first)):
                     speech = render.result()
-                    if self._wait_playback(detector):
+                    if self._wait_playback(None if over_candidate else detector):
                         barged = True
                         break
                     self.out.play(speech)
@@ -213,7 +222,7 @@ class VoiceChannel:
                     break
         finally:
             ahead.close()
-        if not self._wait_playback(detector):
+        if not self._wait_playback(None if over_candidate else detector):
             self._discard_echo()
         name = self._audio_name(turn_index)
         if audio and self.folder is not None and rate:
@@ -221,7 +230,7 @@ class VoiceChannel:
         self._asked = self._asked or turn_index is not None
         return Said(text=" ".join(texts), audio_file=name if audio and self.folder is not None else None)
 
-    def listen(self, turn_index: int) -> Answer:
+    def listen(self, turn_index: int, limit_s: float | None = None) -> Answer:
         source = self._source_for(turn_index)
         if source is None:
             return Answer(quit=True)
@@ -232,7 +241,7 @@ class VoiceChannel:
         self.listener.on_partial = self.live.update
         self.live.start()
         try:
-            heard = self.listener.listen(source, prefix)
+            heard = self.listener.listen(source, prefix, limit_s)
         finally:
             self.live.stop()
         dropped = source.overflows - overflows_before
@@ -240,6 +249,7 @@ class VoiceChannel:
         if self.folder is not None:
             write_wav(self.folder / name, heard.audio, SAMPLE_RATE)
         self._record(turn_index, heard)
+        self._cut_off = heard.reason == "timebox"
         self.echo(f"You: {heard.text}" if heard.text else "(no answer heard)")
         return Answer(
             text=heard.text,
@@ -248,6 +258,7 @@ class VoiceChannel:
             seconds=heard.talk_seconds,
             audio_file=name if self.folder is not None else None,
             audio_dropped=dropped,
+            cut_off=heard.reason == "timebox",
         )
 
     def close(self) -> None:

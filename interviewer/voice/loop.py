@@ -3,6 +3,7 @@
 Stages run as a small pipeline: the loop reads the source and scores frames (cheap, never blocks on Whisper);
 each finished speech segment goes to a worker thread that transcribes it while the candidate keeps talking.
 When the turn ends only the last segment (usually already closed during the end-of-turn silence) remains.
+An answer given a talk-time limit ends at the first pause past it (`vad.cut_at_limit`), without a warning.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from ..models import WordTiming
 from ..protocols import SAMPLE_RATE, STT, Transcription
 from .audio import Source
-from .vad import FRAME, EndOfTurn, Segment, SileroVAD, TurnConfig, TurnSegmenter
+from .vad import FRAME, EndOfTurn, Segment, SileroVAD, TurnConfig, TurnSegmenter, cut_at_limit
 
 # (seconds into the answer, is_cap) -> speak a warning; returns how many seconds of microphone input to mute
 # while it plays (its echo must not be taken for the candidate's words)
@@ -133,7 +134,7 @@ class Heard:
     text: str
     words: list[WordTiming]
     talk_seconds: float | None  # first speech to last speech; None when nothing was said
-    reason: str  # "silence", "key", "cap", "end_of_input"
+    reason: str  # "silence", "key", "cap", "timebox" (cut off past its limit), "end_of_input"
     segments: int = 0  # speech segments cut by the VAD
     calls: int = 0  # transcription calls (a backlog is batched)
     # timings (time.monotonic) for the latency benchmark
@@ -156,13 +157,15 @@ class Listener:
         self.on_partial = on_partial
         self.vad = SileroVAD()
 
-    def listen(self, source: Source, prefix: np.ndarray | None = None) -> Heard:
+    def listen(self, source: Source, prefix: np.ndarray | None = None, limit_s: float | None = None) -> Heard:
+        """One turn; with `limit_s`, talk (from the first word) past it is cut off at the next pause, and the
+        time warnings from the limit on are not said (the cut-in replaces them)."""
         cfg = self.cfg
         self.vad.reset()
         seg = TurnSegmenter(cfg)
         worker = TranscriptionWorker(self.stt)
         buf = GrowingBuffer()
-        warn_marks = sorted(cfg.warn_at_s)
+        warn_marks = sorted(m for m in cfg.warn_at_s if limit_s is None or m < limit_s)
         warned: list[float] = []
         cap = int(cfg.cap_s * SAMPLE_RATE)
         chunk_walls: list[tuple[int, float]] = []  # (end sample, wall time it arrived)
@@ -207,6 +210,10 @@ class Listener:
             if not any(isinstance(e, EndOfTurn) for e in events):
                 if self.finish_key is not None and self.finish_key.is_set():
                     reason = "key"
+                elif seg.first_speech is not None and cut_at_limit(
+                    (seg.pos - seg.first_speech) / SAMPLE_RATE, seg.silence() / SAMPLE_RATE, limit_s,
+                    cfg.cut_pause_s, cfg.cut_grace_s):
+                    reason = "timebox"
                 elif seg.pos >= cap:
                     reason = "cap"
                     if self.on_warning:

@@ -7,6 +7,9 @@ into segments for the streaming transcriber and decides when the candidate's tur
 End of turn defaults to 2.5 s of silence. Within-answer pauses of people recalling details are mostly under
 a second and rarely pass two; a 2.5 s wait lets them think without being cut off, while a candidate who has
 finished is not left waiting long (and Enter ends the turn at once). `--silence` tunes it.
+
+An answer given a talk-time limit (the persona's opening limit) is cut off as a person would: at the first
+short pause once the limit has passed, or when a grace period past it runs out (`cut_at_limit`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ CONTEXT = 64  # samples of the previous frame the model sees before each frame
 DEFAULT_END_SILENCE_S = 2.5
 DEFAULT_WARN_AT_S = (180.0, 300.0)  # spoken time warnings: 3 and 5 minutes into one answer
 DEFAULT_CAP_S = 360.0  # an answer is stopped at 6 minutes
+CUT_PAUSE_S = 0.25  # past its limit, an answer is cut off at the first pause this long...
+CUT_GRACE_S = 8.0  # ...or this long after the limit, whichever comes first
 MIN_PAUSE_S = 0.3  # silences at least this long are recorded, to correct word timestamps around them
 
 
@@ -67,6 +72,8 @@ class TurnConfig:
     min_speech_s: float = 0.25  # segments with less speech than this (clicks, breaths) are dropped
     warn_at_s: tuple[float, ...] = DEFAULT_WARN_AT_S  # spoken time warnings
     cap_s: float = DEFAULT_CAP_S  # hard cap on one answer
+    cut_pause_s: float = CUT_PAUSE_S  # an answer past its limit ends at a pause this long...
+    cut_grace_s: float = CUT_GRACE_S  # ...or this many seconds after the limit
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,16 @@ class Segment:
 class EndOfTurn:
     at: int  # sample where the end was decided
     last_speech: int  # end of the last speech frame
+
+
+def cut_at_limit(talked_s: float, pause_s: float, limit_s: float | None, pause_needed_s: float = CUT_PAUSE_S,
+                 grace_s: float = CUT_GRACE_S) -> bool:
+    """Whether to cut the candidate off now: `talked_s` since their first word, `pause_s` of silence since
+    their last one. Never before the limit (nor without one); past it, at the first pause of
+    `pause_needed_s` (a natural place to interrupt), and at the latest `grace_s` after the limit."""
+    if limit_s is None or talked_s < limit_s:
+        return False
+    return pause_s >= pause_needed_s or talked_s >= limit_s + grace_s
 
 
 def samples(seconds: float) -> int:
