@@ -66,7 +66,7 @@ def strong_runs(catalog, question) -> dict[str, list[Turn]]:
 def test_a_strong_story_is_never_asked_for_what_it_covered(catalog, strong_runs):
     scores = assess(STRONG).scores
     covered = {s for s, v in scores.items() if v >= COVERED_SCORE}
-    assert {"timeline", "detection", "communication", "prevention"} <= covered  # the story is what we think
+    assert {"timeline", "detection", "mitigation", "prevention"} <= covered  # the story is what we think
     for pid, turns in strong_runs.items():
         library = {f.id: f for f in catalog.persona(pid).followups}
         for t in turns[1:]:

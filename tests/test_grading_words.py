@@ -124,12 +124,14 @@ def _weak_heldout_answers() -> list[str]:
     return [g.answer.text for g in gold if split[g.answer.author] == "heldout" and g.klass == "weak" and not g.gaming]
 
 
-@pytest.mark.parametrize("red_team", ["r1", "r2", "r3"])
+@pytest.mark.parametrize("red_team", ["r1", "r2", "r3", "r4"])
 def test_red_team_addons_lift_weak_heldout_answers_little(red_team: str, rubric) -> None:
-    """Add-ons by three red-team authors on held-out weak answers (r3 was written after the last change).
+    """Add-ons by four red-team authors on held-out weak answers (r4 was written after the last change and
+    measured once; r1-r3 were read while building the defence).
 
-    Grader notes, term lists and coverage claims lift a weak answer by at most 3 points on average; single
-    cases and story-shaped empty jargon can still lift more (figures in the README).
+    Grader notes, term lists and coverage claims lift a weak answer by at most 3 points on average; on the
+    development sets single cases too. Unseen single cases and story-shaped empty jargon can still lift more
+    (figures in the README).
     """
     addons = yaml.safe_load((CORPUS / f"stuffing-{red_team}.yaml").read_text())
     weak = _weak_heldout_answers()[:8]
@@ -143,6 +145,8 @@ def test_red_team_addons_lift_weak_heldout_answers_little(red_team: str, rubric)
     means = {k: sum(v) / len(v) for k, v in lifts.items()}
     for kind in ("grader_note", "term_list", "coverage_claim"):
         assert means[kind] <= 3, (kind, means[kind])
+    if red_team == "r4":
+        return
     # single cases too (these sets were read while building the defence, so they are development sets)
     for kind in ("grader_note", "coverage_claim"):
         assert max(lifts[kind]) <= 3, (kind, max(lifts[kind]))

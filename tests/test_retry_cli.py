@@ -60,7 +60,7 @@ def test_retry_raises_mitigation_and_overall_in_a_new_grade_version(weak_session
     before_log = (folder / "session.jsonl").read_bytes()
     original = read_session(folder)
     old = original.grades[-1]
-    assert old.signal("mitigation").score <= 1
+    assert old.signal("mitigation").score <= 2  # a vague "we dealt with it": thin at best
 
     r = retry(folder, "--signal", "mitigation", answers=piped(STRONG_MITIGATION))
     assert r.returncode == 0, r.stderr
