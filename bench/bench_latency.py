@@ -64,6 +64,9 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     cat = load_catalog()
     persona = cat.personas["peer"]
+    # this measures the end of a turn the candidate ends; a long opening cut off at the persona's limit (the
+    # timebox cut-in) gets its next question while they are still talking, which is another measurement
+    persona = persona.model_copy(update={"timebox": persona.timebox.model_copy(update={"opening_seconds": 3600.0})})
     question = sorted(cat.questions.values(), key=lambda q: q.id)[0]
     rubric = cat.rubrics["production-incident"]
     stt = WhisperSTT(args.model)
