@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from .text import Doc
 
+# the label a candidate puts before a list of terms
+_LABEL_RX = r"(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:"
 # the act of grading this answer, or the one doing it
 _ADDRESSED = re.compile(
     r"\b(?:grader|graders|grading|rubric|rubrics|evaluator|evaluators|assessor|scorer|scoring\s+(?:model|system|rubric)"
@@ -38,7 +40,7 @@ _ADDRESSED = re.compile(
     r"|(?:system|scoring|grading|evaluation)\s+(?:instruction|prompt|model|note)s?"
     r"|\b\d{1,2}\s*/\s*(?:4|5|10)\b|out\s+of\s+(?:4|5|10|ten|five)\b|(?:strong|definite)\s+hire"
     r")\b"
-    r"|^\W*(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:"  # a label, then a list: no word boundary
+    r"|^\W*" + _LABEL_RX +  # a label, then a list: no word boundary after its colon
     # key-value data whose keys are about the grade (JSON and the like) is for a machine, not a listener
     r"|[{,]\s*[\"'][\w\s-]{0,30}(?:grade|score|rating|verdict|override|instruction|hire)[\w\s-]{0,30}[\"']\s*:",
     re.IGNORECASE,
@@ -118,7 +120,7 @@ def _is_list(sentence: str) -> bool:
     return jargon >= MIN_LIST_WORDS and jargon / len(words) >= LIST_JARGON_SHARE
 
 
-_LABEL = re.compile(r"\b(?:keywords|key\s+terms|buzzwords|tags|topics\s+covered)\s*:", re.IGNORECASE)
+_LABEL = re.compile(r"\b" + _LABEL_RX, re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r"[;,|\u2022]")
 MIN_RUN_ITEMS = 3  # a list run on into a sentence: at least this many jargon items in a row
 MIN_STORY_WORDS = 4  # and the rest of the sentence must be a story of its own to be kept
@@ -203,6 +205,4 @@ def masked(doc: Doc, ignored: list[Ignored]) -> str:
     for start, end in spans:
         if start < end:
             chars[start] = "\n"
-            if end < len(chars) and not chars[end - 1].isspace():
-                chars[end - 1] = "\n"
     return "".join(chars)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..clock import clock
 from ..models import Turn
 
 
@@ -17,8 +18,7 @@ def cut_off_note(turn: Turn) -> str | None:
     """'cut off at the 2:00 limit in turn 1' when the interviewer interrupted the answer at its time limit."""
     if not turn.cut_off:
         return None
-    limit = turn.time_limit_s
-    at = f"the {int(limit) // 60}:{int(limit) % 60:02d} limit" if limit is not None else "the time limit"
+    at = f"the {clock(turn.time_limit_s)} limit" if turn.time_limit_s is not None else "the time limit"
     return f"cut off at {at} in turn {turn.index + 1}"
 
 

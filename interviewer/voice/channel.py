@@ -249,7 +249,7 @@ class VoiceChannel:
         if self.folder is not None:
             write_wav(self.folder / name, heard.audio, SAMPLE_RATE)
         self._record(turn_index, heard)
-        self._cut_off = heard.reason == "timebox"
+        self._cut_off = heard.reason == "timebox"  # the next say starts with the cut-in, over the candidate
         self.echo(f"You: {heard.text}" if heard.text else "(no answer heard)")
         return Answer(
             text=heard.text,
@@ -258,7 +258,7 @@ class VoiceChannel:
             seconds=heard.talk_seconds,
             audio_file=name if self.folder is not None else None,
             audio_dropped=dropped,
-            cut_off=heard.reason == "timebox",
+            cut_off=self._cut_off,
         )
 
     def close(self) -> None:
