@@ -249,12 +249,11 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_completes(mixed, tmp_path):
     assert len(again.stdout.splitlines()) == 12
 
 
-def test_progress_bar_with_eta_on_a_terminal(mixed, tmp_path):
+def grade_on_a_terminal(paths: list[str], cache: Path) -> tuple[str, subprocess.Popen]:
+    """`grade PATHS --format json` with stderr on a pseudo-terminal: what the terminal showed, and the process."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([*CLI, "grade", str(mixed / "frank.txt"),
-                             str(mixed / "session-one"), str(mixed / "slides.pdf"), "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=slave, text=True,
-                            env=cli_env(INTERVIEWER_CACHE=str(tmp_path / "c")))
+    proc = subprocess.Popen([*CLI, "grade", *paths, "--format", "json"], stdout=subprocess.PIPE, stderr=slave,
+                            text=True, env=cli_env(INTERVIEWER_CACHE=str(cache)))
     os.close(slave)
     chunks = []
     while True:
@@ -267,7 +266,11 @@ def test_progress_bar_with_eta_on_a_terminal(mixed, tmp_path):
         chunks.append(data.decode(errors="replace"))
     proc.wait(timeout=120)
     os.close(master)
-    tty = "".join(chunks)
+    return "".join(chunks), proc
+
+def test_progress_bar_with_eta_on_a_terminal(mixed, tmp_path):
+    tty, proc = grade_on_a_terminal([str(mixed / "frank.txt"), str(mixed / "session-one"),
+                                     str(mixed / "slides.pdf")], tmp_path / "c")
     assert "\r\x1b[2K" in tty and "\u2501" in tty  # rich redraws its bar in place
     assert "ETA" in tty and "3/3" in tty and "1 failed" in tty
     assert "slides.pdf: unsupported file type .pdf" in tty  # named explicitly: an error row
@@ -288,23 +291,7 @@ def test_nothing_to_grade_is_a_clear_error(tmp_path):
 
 
 def test_progress_bar_counts_audio_minutes(mixed, tmp_path):
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([*CLI, "grade", str(mixed / "erin.ogg"), str(mixed / "frank.txt"), "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=slave, text=True,
-                            env=cli_env(INTERVIEWER_CACHE=str(tmp_path / "c")))
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data.decode(errors="replace"))
-    proc.wait(timeout=120)
-    os.close(master)
-    tty = "".join(chunks)
+    tty, proc = grade_on_a_terminal([str(mixed / "erin.ogg"), str(mixed / "frank.txt")], tmp_path / "c")
     assert proc.returncode == 0, tty
     assert "2/2" in tty and "min audio" in tty and "ETA" in tty
     assert "failed" not in tty  # nothing failed, so no failure count
